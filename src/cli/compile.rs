@@ -1,0 +1,83 @@
+//! `siemc compile PATH... --target kql|spl [--mapping FILE]... [--templates DIR] [--format query|json]`
+
+use super::{exit, report_to_stderr};
+use crate::backend::Templates;
+use crate::compile::Compiler;
+use crate::diagnostic::Diagnostic;
+use crate::mapping::{Mapping, Target};
+use crate::rule::collect_rule_paths;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// The queries, ready to paste; a comment line names each rule when there are several.
+    Query,
+    /// JSON Lines: `{"path", "id", "title", "target", "query"}` per compiled rule.
+    Json,
+}
+
+pub struct CompileArgs {
+    pub paths: Vec<PathBuf>,
+    pub target: Target,
+    pub mappings: Vec<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub format: OutputFormat,
+}
+
+pub fn run(args: &CompileArgs) -> u8 {
+    let setup: Result<Compiler, Vec<Diagnostic>> = (|| {
+        let mapping = Mapping::with_files(args.target, &args.mappings)?;
+        let templates = match &args.templates {
+            Some(dir) => Templates::from_dir(dir).map_err(|d| vec![d])?,
+            None => Templates::embedded(),
+        };
+        Ok(Compiler::new(args.target, mapping, templates))
+    })();
+    let compiler = match setup {
+        Ok(compiler) => compiler,
+        Err(diagnostics) => {
+            report_to_stderr(&diagnostics);
+            return exit::USAGE;
+        }
+    };
+    let (paths, path_problems) = collect_rule_paths(&args.paths);
+    let outcome = compiler.compile_paths(&paths);
+    let mut stdout = std::io::stdout().lock();
+    let several = outcome.queries.len() > 1;
+    for query in &outcome.queries {
+        let written = match args.format {
+            OutputFormat::Json => writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string(query).expect("strings always serialize")
+            ),
+            OutputFormat::Query if several => {
+                let header = format!("{}: {}", query.path, query.title).replace(['\n', '\r'], " ");
+                match args.target {
+                    Target::Kql => writeln!(stdout, "// {header}\n{}\n", query.query),
+                    Target::Spl => writeln!(
+                        stdout,
+                        "``` {} ```\n{}\n",
+                        header.replace("```", "'''"),
+                        query.query
+                    ),
+                }
+            }
+            OutputFormat::Query => writeln!(stdout, "{}", query.query),
+        };
+        if written.is_err() {
+            // Broken pipe (e.g. `| head`): nothing more can be written.
+            break;
+        }
+    }
+    report_to_stderr(&path_problems);
+    report_to_stderr(&outcome.diagnostics);
+    if !path_problems.is_empty() {
+        exit::USAGE
+    } else if outcome.diagnostics.iter().any(Diagnostic::is_error) {
+        exit::INPUT_ERRORS
+    } else {
+        exit::OK
+    }
+}

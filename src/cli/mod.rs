@@ -1,0 +1,26 @@
+//! Command implementations called by `main.rs`: each takes parsed options, writes results to
+//! stdout and diagnostics to stderr, and returns the process exit code of DESIGN.md §2
+//! (0 all fine, 1 some input has errors, 2 usage or I/O error).
+
+pub mod compile;
+
+use crate::diagnostic::{Diagnostic, render_human};
+use std::io::{IsTerminal, Write};
+
+/// Exit codes of every command.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INPUT_ERRORS: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+/// Writes diagnostics to stderr in the human format (colour only on a terminal, no NO_COLOR).
+pub fn report_to_stderr(diagnostics: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in diagnostics {
+        let _ = write!(stderr, "{}", render_human(diagnostic, color));
+        let _ = writeln!(stderr);
+    }
+}

@@ -1,0 +1,18 @@
+//! siemc: detection rules (Sigma) to Microsoft Sentinel KQL and Splunk SPL.
+//!
+//! The stages, in data-flow order (see ARCHITECTURE.md):
+//! [`rule`] (YAML with spans → typed rules) → [`condition`] (pest grammar → AST) →
+//! [`ir`] (one boolean expression over predicates) → [`mapping`] (target tables and field
+//! names) → [`backend`] (query text). [`diagnostic`] is the one problem model of every stage;
+//! [`compile`] runs the pipeline and [`cli`] is what the binary calls.
+
+pub mod backend;
+pub mod cli;
+pub mod compile;
+pub mod condition;
+pub mod diagnostic;
+pub mod ir;
+pub mod mapping;
+pub mod rule;
+pub mod text;
+pub mod yaml;

@@ -1,0 +1,88 @@
+//! The `siemc` binary: parses arguments and calls the library.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use siemc::cli;
+use siemc::mapping::Target;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "siemc",
+    version,
+    about = "Compile and validate detection rules for Microsoft Sentinel (KQL) and Splunk (SPL)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile Sigma rules to queries, one per rule.
+    Compile {
+        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Query language to produce.
+        #[arg(long, value_enum)]
+        target: TargetArg,
+        /// Extra mapping file (repeatable; later files win over earlier ones and the built-in mapping).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+        /// Directory with query templates (`kql/query.jinja`, `spl/query.jinja`) overriding the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// Output: the queries, or JSON Lines {"path", "id", "title", "target", "query"}.
+        #[arg(long, value_enum, default_value = "query")]
+        format: FormatArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    Kql,
+    Spl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Query,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                cli::exit::USAGE
+            } else {
+                cli::exit::OK
+            });
+        }
+    };
+    let code = match cli.command {
+        Command::Compile {
+            paths,
+            target,
+            mappings,
+            templates,
+            format,
+        } => cli::compile::run(&cli::compile::CompileArgs {
+            paths,
+            target: match target {
+                TargetArg::Kql => Target::Kql,
+                TargetArg::Spl => Target::Spl,
+            },
+            mappings,
+            templates,
+            format: match format {
+                FormatArg::Query => cli::compile::OutputFormat::Query,
+                FormatArg::Json => cli::compile::OutputFormat::Json,
+            },
+        }),
+    };
+    ExitCode::from(code)
+}

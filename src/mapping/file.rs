@@ -1,0 +1,265 @@
+//! Reading one mapping file (DESIGN.md §5).
+
+use super::Target;
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::yaml::{self, Node, NodeKind};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One mapping file of one target.
+#[derive(Debug, Clone)]
+pub struct MappingFile {
+    pub file: Arc<SourceFile>,
+    pub target: Target,
+    /// Sigma field → target field, for every source.
+    pub fields: HashMap<String, String>,
+    /// Placeholder name (without `%`) → values, for `|expand`.
+    pub placeholders: HashMap<String, Vec<String>>,
+    pub sources: Vec<SourceEntry>,
+}
+
+/// A `sources:` entry: a log source and where it lives.
+#[derive(Debug, Clone)]
+pub struct SourceEntry {
+    /// `(key, value)` pairs, each of which must equal the rule's.
+    pub logsource: Vec<(&'static str, String)>,
+    pub table: Option<String>,
+    pub filter: Option<String>,
+    pub search: Option<String>,
+    pub fields: HashMap<String, String>,
+    pub span: Span,
+}
+
+impl SourceEntry {
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .logsource
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+struct Reader<'a> {
+    file: &'a Arc<SourceFile>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, span: Span, message: String, label: &str) {
+        self.errors.push(
+            Diagnostic::error("invalid-mapping", message)
+                .in_file(self.file)
+                .at(span, label),
+        );
+    }
+
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.kind {
+            NodeKind::Scalar(scalar) if !node.is_null() => Some(scalar.text.clone()),
+            _ => {
+                self.error(
+                    node.span,
+                    format!("`{what}` must be a string, found {}", node.kind_name()),
+                    "expected a string",
+                );
+                None
+            }
+        }
+    }
+
+    fn string_map(&mut self, node: &Node, what: &str) -> HashMap<String, String> {
+        let mut map = HashMap::new();
+        let Some(entries) = node.as_mapping() else {
+            self.error(
+                node.span,
+                format!("`{what}` must be a mapping of names"),
+                "expected `Sigma: Target` pairs",
+            );
+            return map;
+        };
+        for (key, value) in entries {
+            if let (Some(k), Some(v)) = (self.string(key, what), self.string(value, what)) {
+                map.insert(k, v);
+            }
+        }
+        map
+    }
+}
+
+impl MappingFile {
+    /// Parses a mapping file. `expected` is the target a built-in file must have.
+    pub fn parse(
+        file: &Arc<SourceFile>,
+        expected: Option<Target>,
+    ) -> Result<MappingFile, Vec<Diagnostic>> {
+        let (documents, diagnostics) = yaml::load_documents(file);
+        let mut reader = Reader {
+            file,
+            errors: diagnostics.into_vec(),
+        };
+        let Some(root) = documents.first().map(|d| &d.root) else {
+            if reader.errors.is_empty() {
+                reader.error(Span::new(0, 0), "the mapping file is empty".into(), "");
+            }
+            return Err(reader.errors);
+        };
+        let target = match root.get("target") {
+            Some(node) => match reader
+                .string(node, "target")
+                .as_deref()
+                .map(Target::from_name)
+            {
+                Some(Some(target)) => Some(target),
+                Some(None) => {
+                    reader.error(
+                        node.span,
+                        "`target` must be `kql` or `spl`".into(),
+                        "unknown target",
+                    );
+                    None
+                }
+                None => None,
+            },
+            None => {
+                reader.error(
+                    root.span,
+                    "a mapping file needs `target: kql` or `target: spl`".into(),
+                    "no `target`",
+                );
+                None
+            }
+        };
+        let fields = root
+            .get("fields")
+            .map(|n| reader.string_map(n, "fields"))
+            .unwrap_or_default();
+        let mut placeholders = HashMap::new();
+        if let Some(node) = root.get("placeholders") {
+            for (key, value) in node.as_mapping().unwrap_or_default() {
+                let Some(name) = reader.string(key, "placeholders") else {
+                    continue;
+                };
+                let values = match &value.kind {
+                    NodeKind::Sequence(items) => items
+                        .iter()
+                        .filter_map(|i| reader.string(i, "placeholder value"))
+                        .collect(),
+                    NodeKind::Scalar(_) => reader
+                        .string(value, "placeholder value")
+                        .into_iter()
+                        .collect(),
+                    NodeKind::Mapping(_) => {
+                        reader.error(
+                            value.span,
+                            format!("placeholder `{name}` must be a list of values"),
+                            "expected a list",
+                        );
+                        Vec::new()
+                    }
+                };
+                placeholders.insert(name.trim_matches('%').to_string(), values);
+            }
+        }
+        let mut sources = Vec::new();
+        match root.get("sources").map(|n| (n, n.as_sequence())) {
+            Some((_, Some(items))) => {
+                for item in items {
+                    if let Some(entry) = Self::source_entry(&mut reader, item, target) {
+                        sources.push(entry);
+                    }
+                }
+            }
+            Some((node, None)) => reader.error(
+                node.span,
+                "`sources` must be a list".into(),
+                "expected a list of entries",
+            ),
+            None => {}
+        }
+        if let (Some(expected), Some(actual)) = (expected, target)
+            && expected != actual
+        {
+            reader.error(
+                root.span,
+                format!("expected a {} mapping", expected.name()),
+                "",
+            );
+        }
+        match (target, reader.errors.is_empty()) {
+            (Some(target), true) => Ok(MappingFile {
+                file: Arc::clone(file),
+                target,
+                fields,
+                placeholders,
+                sources,
+            }),
+            _ => Err(reader.errors),
+        }
+    }
+
+    fn source_entry(
+        reader: &mut Reader<'_>,
+        item: &Node,
+        target: Option<Target>,
+    ) -> Option<SourceEntry> {
+        let Some(logsource_node) = item.get("logsource") else {
+            reader.error(
+                item.span,
+                "each source needs a `logsource:`".into(),
+                "no `logsource`",
+            );
+            return None;
+        };
+        let mut logsource = Vec::new();
+        for (key, value) in logsource_node.as_mapping().unwrap_or_default() {
+            let key_name = match key.as_str() {
+                Some("product") => "product",
+                Some("category") => "category",
+                Some("service") => "service",
+                _ => {
+                    reader.error(
+                        key.span,
+                        "logsource keys are `product`, `category` and `service`".into(),
+                        "unknown key",
+                    );
+                    continue;
+                }
+            };
+            if let Some(value) = reader.string(value, key_name) {
+                logsource.push((key_name, value));
+            }
+        }
+        let table = item.get("table").and_then(|n| reader.string(n, "table"));
+        let filter = item.get("filter").and_then(|n| reader.string(n, "filter"));
+        let search = item.get("search").and_then(|n| reader.string(n, "search"));
+        let fields = item
+            .get("fields")
+            .map(|n| reader.string_map(n, "fields"))
+            .unwrap_or_default();
+        match target {
+            Some(Target::Kql) if table.is_none() => {
+                reader.error(item.span, "a KQL source needs `table:`".into(), "no table");
+                return None;
+            }
+            Some(Target::Spl) if search.is_none() => {
+                reader.error(
+                    item.span,
+                    "an SPL source needs `search:`".into(),
+                    "no base search",
+                );
+                return None;
+            }
+            _ => {}
+        }
+        Some(SourceEntry {
+            logsource,
+            table,
+            filter,
+            search,
+            fields,
+            span: item.span,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! The built-in Sentinel table schemas (241 tables with column names and types).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    String,
+    Int,
+    Long,
+    Real,
+    Bool,
+    DateTime,
+    TimeSpan,
+    Dynamic,
+    Guid,
+    Other,
+}
+
+impl ColumnType {
+    fn from_name(name: &str) -> ColumnType {
+        match name.to_ascii_lowercase().as_str() {
+            "string" => ColumnType::String,
+            "int" => ColumnType::Int,
+            "long" => ColumnType::Long,
+            "real" | "double" | "decimal" => ColumnType::Real,
+            "bool" | "boolean" => ColumnType::Bool,
+            "datetime" => ColumnType::DateTime,
+            "timespan" => ColumnType::TimeSpan,
+            "dynamic" => ColumnType::Dynamic,
+            "guid" => ColumnType::Guid,
+            _ => ColumnType::Other,
+        }
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, ColumnType::Int | ColumnType::Long | ColumnType::Real)
+    }
+}
+
+/// Table name → column name → type.
+#[derive(Debug, Default)]
+pub struct SentinelSchema {
+    tables: HashMap<String, Table>,
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    columns: Vec<(String, ColumnType)>,
+}
+
+#[derive(serde::Deserialize)]
+struct ColumnJson {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+impl SentinelSchema {
+    /// The schema embedded in the binary (from `mappings/sentinel-tables.json`).
+    pub fn builtin() -> &'static SentinelSchema {
+        static SCHEMA: OnceLock<SentinelSchema> = OnceLock::new();
+        SCHEMA.get_or_init(|| {
+            SentinelSchema::from_json(include_str!("../../mappings/sentinel-tables.json"))
+                .expect("the embedded schema is valid JSON")
+        })
+    }
+
+    /// Reads `{"Table": [{"name", "type"}]}`.
+    pub fn from_json(text: &str) -> Result<SentinelSchema, serde_json::Error> {
+        let raw: HashMap<String, Vec<ColumnJson>> = serde_json::from_str(text)?;
+        let tables = raw
+            .into_iter()
+            .map(|(name, columns)| {
+                let columns = columns
+                    .into_iter()
+                    .map(|c| {
+                        let kind = ColumnType::from_name(&c.kind);
+                        (c.name, kind)
+                    })
+                    .collect();
+                (name, Table { columns })
+            })
+            .collect();
+        Ok(SentinelSchema { tables })
+    }
+
+    pub fn has_table(&self, table: &str) -> bool {
+        self.tables.contains_key(table)
+    }
+
+    /// The type of a column, when the table and column are known.
+    pub fn column_type(&self, table: &str, column: &str) -> Option<ColumnType> {
+        self.tables
+            .get(table)?
+            .columns
+            .iter()
+            .find(|(name, _)| name == column)
+            .map(|(_, kind)| *kind)
+    }
+
+    pub fn columns(&self, table: &str) -> Option<impl Iterator<Item = &str>> {
+        self.tables
+            .get(table)
+            .map(|t| t.columns.iter().map(|(name, _)| name.as_str()))
+    }
+}

@@ -1,0 +1,13 @@
+//! Rules: loading YAML files into the typed Sigma model.
+//!
+//! Takes: paths given on the command line. Gives: [`RuleDocument`]s (detection rules,
+//! correlation rules, filters) with spans, plus diagnostics for everything wrong with them.
+
+mod load;
+mod model;
+
+pub use load::{
+    MAX_FILE_BYTES, collect_rule_paths, is_rule_file_name, load_rule_file, read_source,
+    source_from_bytes,
+};
+pub use model::*;

@@ -1,0 +1,222 @@
+//! Command-line tests of `siemc compile`: formats, several files, bad files among good ones,
+//! exit codes (DESIGN.md §2).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn siemc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_siemc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("siemc runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("siemc-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const GOOD: &str = "title: Whoami
+id: 11111111-1111-4111-8111-111111111111
+logsource: {category: process_creation, product: windows}
+detection:
+  selection: {Image|endswith: '\\whoami.exe'}
+  condition: selection
+";
+
+#[test]
+fn one_rule_prints_just_the_query() {
+    let dir = temp_dir("one");
+    std::fs::write(dir.join("good.yml"), GOOD).unwrap();
+    let output = siemc(&[
+        "compile",
+        dir.join("good.yml").to_str().unwrap(),
+        "--target",
+        "kql",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("endswith \"\\\\whoami.exe\""), "{text}");
+    assert!(
+        !text.starts_with("//"),
+        "a single query has no header: {text}"
+    );
+    assert!(stderr(&output).is_empty());
+}
+
+#[test]
+fn json_lines_contract_for_several_files() {
+    let dir = temp_dir("json");
+    std::fs::write(dir.join("a.yml"), GOOD).unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        GOOD.replace("Whoami", "Second")
+            .replace("11111111-1111", "22222222-2222"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a rule").unwrap();
+    for target in ["kql", "spl"] {
+        let output = siemc(&[
+            "compile",
+            dir.to_str().unwrap(),
+            "--target",
+            target,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let lines: Vec<serde_json::Value> = stdout(&output)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        for line in &lines {
+            let keys: Vec<&str> = line
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys, ["id", "path", "query", "target", "title"]);
+            assert_eq!(line["target"], target);
+        }
+        assert_eq!(lines[0]["title"], "Whoami");
+        assert_eq!(lines[1]["id"], "22222222-2222-4111-8111-111111111111");
+    }
+}
+
+#[test]
+fn a_bad_file_among_good_ones_exits_1_and_the_others_still_compile() {
+    let dir = temp_dir("mixed");
+    std::fs::write(dir.join("a_good.yml"), GOOD).unwrap();
+    std::fs::write(
+        dir.join("b_bad.yml"),
+        GOOD.replace("condition: selection", "condition: selection and nothere"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("c_binary.yml"), [0u8, 159, 146, 150, 0, 1]).unwrap();
+    std::fs::write(dir.join("d_good.yml"), GOOD.replace("Whoami", "Again")).unwrap();
+    let output = siemc(&[
+        "compile",
+        dir.to_str().unwrap(),
+        "--target",
+        "spl",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output).lines().count(), 2);
+    let errors = stderr(&output);
+    assert!(errors.contains("b_bad.yml:6:28"), "{errors}");
+    assert!(errors.contains("error[undefined-selection]"), "{errors}");
+    assert!(errors.contains("error[binary-file]"), "{errors}");
+}
+
+#[test]
+fn query_format_names_each_rule_when_there_are_several() {
+    let dir = temp_dir("several");
+    std::fs::write(dir.join("a.yml"), GOOD).unwrap();
+    std::fs::write(dir.join("b.yml"), GOOD.replace("Whoami", "Second")).unwrap();
+    let output = siemc(&["compile", dir.to_str().unwrap(), "--target", "kql"]);
+    let text = stdout(&output);
+    assert_eq!(
+        text.matches("\n// ").count() + usize::from(text.starts_with("// ")),
+        2,
+        "{text}"
+    );
+    let output = siemc(&["compile", dir.to_str().unwrap(), "--target", "spl"]);
+    assert_eq!(stdout(&output).matches("``` ").count(), 2);
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(
+        siemc(&["compile", "no/such/dir", "--target", "kql"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        siemc(&["compile", "rules", "--target", "sql"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(siemc(&["compile", "rules"]).status.code(), Some(2));
+    let missing_mapping = siemc(&[
+        "compile",
+        "rules",
+        "--target",
+        "kql",
+        "--mapping",
+        "no/such.yml",
+    ]);
+    assert_eq!(missing_mapping.status.code(), Some(2));
+    assert!(stderr(&missing_mapping).contains("no/such.yml"));
+}
+
+#[test]
+fn user_mapping_and_templates_override_the_built_in_ones() {
+    let dir = temp_dir("override");
+    std::fs::write(
+        dir.join("rule.yml"),
+        GOOD.replace(
+            "category: process_creation, product: windows",
+            "product: acme",
+        ),
+    )
+    .unwrap();
+    let mapping = dir.join("acme.yml");
+    std::fs::write(&mapping, "target: kql\nfields: {Image: ProcessPath}\nsources:\n  - logsource: {product: acme}\n    table: Acme_CL\n").unwrap();
+    let rule = dir.join("rule.yml");
+    let unmapped = siemc(&["compile", rule.to_str().unwrap(), "--target", "kql"]);
+    assert_eq!(unmapped.status.code(), Some(1));
+    assert!(
+        stderr(&unmapped)
+            .contains("error[unmapped-logsource]: no kql mapping for logsource {product: acme}")
+    );
+
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(templates.join("kql")).unwrap();
+    std::fs::write(
+        templates.join("kql/query.jinja"),
+        "// {{ title }}\n{{ table }}\n| where {{ condition }}\n| take 100",
+    )
+    .unwrap();
+    let output = siemc(&[
+        "compile",
+        rule.to_str().unwrap(),
+        "--target",
+        "kql",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "// Whoami\nAcme_CL\n| where ProcessPath endswith \"\\\\whoami.exe\"\n| take 100\n"
+    );
+}
+
+#[test]
+fn the_shipped_rules_compile() {
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").is_dir());
+    for target in ["kql", "spl"] {
+        let output = siemc(&["compile", "rules", "--target", target]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+}

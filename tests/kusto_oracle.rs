@@ -1,0 +1,136 @@
+//! Every generated KQL query passes Microsoft's own parser (Kusto.Language, npm
+//! `@kusto/language-service-next` 12.4.1, installed into `tests/oracle/` by the test command):
+//! the fixture rules, the shipped rules, and queries carrying awkward string values.
+
+mod common;
+
+use siemc::mapping::Target;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+#[derive(serde::Deserialize)]
+struct Verdict {
+    id: String,
+    ok: bool,
+    diagnostics: Vec<serde_json::Value>,
+}
+
+fn kusto_verdicts(queries: &[(String, String)]) -> Vec<Verdict> {
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
+    assert!(
+        oracle
+            .join("node_modules/@kusto/language-service-next")
+            .is_dir(),
+        "Microsoft's KQL parser is not installed: run `npm ci --prefix tests/oracle` (the README's test command does)"
+    );
+    let mut child = Command::new("node")
+        .arg(oracle.join("kusto-parse.js"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut input = String::new();
+    for (id, query) in queries {
+        input.push_str(&serde_json::json!({"id": id, "query": query}).to_string());
+        input.push('\n');
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("oracle finishes");
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success(), "oracle failed");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn generated_kql() -> Vec<(String, String)> {
+    let compiler = common::compiler(Target::Kql);
+    let mut queries = Vec::new();
+    let mut paths = common::fixture_files("tests/fixtures/compile");
+    paths.extend(common::fixture_files("tests/fixtures/compile_errors"));
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let (shipped, _) = siemc::rule::collect_rule_paths(&[rules_dir]);
+    paths.extend(shipped);
+    let relative: Vec<_> = paths.iter().map(|p| common::relative(p)).collect();
+    let outcome = compiler.compile_paths(&relative);
+    for query in outcome.queries {
+        queries.push((format!("{} ({})", query.path, query.title), query.query));
+    }
+    queries
+}
+
+#[test]
+fn microsofts_parser_accepts_every_generated_query() {
+    let queries = generated_kql();
+    assert!(
+        queries.len() > 80,
+        "expected the fixtures to compile, got {}",
+        queries.len()
+    );
+    let verdicts = kusto_verdicts(&queries);
+    assert_eq!(verdicts.len(), queries.len());
+    let rejected: Vec<String> = verdicts
+        .iter()
+        .zip(&queries)
+        .filter(|(verdict, _)| !verdict.ok)
+        .map(|(verdict, (_, query))| format!("{}: {:?}\n{query}", verdict.id, verdict.diagnostics))
+        .collect();
+    eprintln!(
+        "Kusto.Language accepted {} of {} generated queries",
+        queries.len() - rejected.len(),
+        queries.len()
+    );
+    assert!(
+        rejected.is_empty(),
+        "rejected by Microsoft's parser:\n{}",
+        rejected.join("\n\n")
+    );
+}
+
+#[test]
+fn microsofts_parser_reads_awkward_literals_as_one_token() {
+    // Each value sits between two predicates: if a literal leaked, the query would not parse.
+    let values = [
+        "\") or 1==1 //",
+        "a\"b",
+        "C:\\Windows\\",
+        "\\\\server\\share",
+        "x | take 1",
+        "line\nbreak",
+        "tab\there",
+        "\u{1}\u{1b}\u{7f}",
+        "中文 é 🎉",
+        "\u{2028}\u{202e}",
+        "'single'",
+        "@\"verbatim\"",
+        "```",
+        "{}[]()",
+        "\\",
+        "\"",
+        "",
+        " ",
+    ];
+    let queries: Vec<(String, String)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let literal = siemc::backend::kql::literal::string(value);
+            (
+                format!("value {i}"),
+                format!("T\n| where A == {literal} and B =~ {literal}\n| project A"),
+            )
+        })
+        .collect();
+    let verdicts = kusto_verdicts(&queries);
+    for (verdict, (_, query)) in verdicts.iter().zip(&queries) {
+        assert!(
+            verdict.ok,
+            "{}: {:?}\n{query}",
+            verdict.id, verdict.diagnostics
+        );
+    }
+}
