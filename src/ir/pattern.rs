@@ -125,7 +125,9 @@ impl Pattern {
                 PatternPart::Literal(text) => body.push_str(&escape_regex(text)),
                 PatternPart::AnyChars => body.push_str(".*"),
                 PatternPart::OneChar => body.push('.'),
-                PatternPart::Placeholder(name) => body.push_str(&escape_regex(&format!("%{name}%"))),
+                PatternPart::Placeholder(name) => {
+                    body.push_str(&escape_regex(&format!("%{name}%")))
+                }
             }
         }
         let needs_dot_all = inner
@@ -138,7 +140,11 @@ impl Pattern {
             (true, false) => "",
         };
         let start = if leading_any { "" } else { "^" };
-        let end = if trailing_any || (leading_any && parts.len() == 1) { "" } else { "$" };
+        let end = if trailing_any || (leading_any && parts.len() == 1) {
+            ""
+        } else {
+            "$"
+        };
         format!("{flags}{start}{body}{end}")
     }
 
@@ -214,7 +220,10 @@ pub fn escape_regex(text: &str) -> String {
     for c in text.chars() {
         if c.is_control() {
             out.push_str(&format!("\\x{{{:x}}}", c as u32));
-        } else if matches!(c, '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$') {
+        } else if matches!(
+            c,
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+        ) {
             out.push('\\');
             out.push(c);
         } else {

@@ -140,7 +140,10 @@ pub fn load_rule_file(file: &Arc<SourceFile>) -> (Vec<RuleDocument>, Diagnostics
         .collect();
     for document in documents {
         let span = document.root.span;
-        if yaml_errors.iter().any(|e| e.start >= span.start && e.start <= span.end) {
+        if yaml_errors
+            .iter()
+            .any(|e| e.start >= span.start && e.start <= span.end)
+        {
             continue;
         }
         let mut loader = DocumentLoader {

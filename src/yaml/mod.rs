@@ -205,7 +205,8 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
-        seen_keys: HashMap<String, Span>,
+        /// Index of key texts, built only for large mappings (small ones are scanned).
+        key_index: Option<HashMap<String, Span>>,
         duplicates: Vec<usize>,
     },
 }
@@ -355,7 +356,7 @@ pub fn load_documents(file: &Arc<SourceFile>) -> (Vec<Document>, Diagnostics) {
                         anchor,
                         entries: Vec::new(),
                         pending_key: None,
-                        seen_keys: HashMap::new(),
+                        key_index: None,
                         duplicates: Vec::new(),
                     }
                 });
@@ -421,7 +422,7 @@ pub fn load_documents(file: &Arc<SourceFile>) -> (Vec<Document>, Diagnostics) {
             Some(Frame::Mapping {
                 entries,
                 pending_key,
-                seen_keys,
+                key_index,
                 duplicates,
                 ..
             }) => match pending_key.take() {
@@ -432,7 +433,7 @@ pub fn load_documents(file: &Arc<SourceFile>) -> (Vec<Document>, Diagnostics) {
                         _ => None,
                     };
                     if let Some(key_text) = key_text {
-                        if let Some(first) = seen_keys.get(&key_text) {
+                        if let Some(first) = first_occurrence(entries, key_index, &key_text) {
                             diagnostics.push(
                                 Diagnostic::error(
                                     "duplicate-key",
@@ -440,12 +441,12 @@ pub fn load_documents(file: &Arc<SourceFile>) -> (Vec<Document>, Diagnostics) {
                                 )
                                 .in_file(file)
                                 .at(key.span, "this key is already defined")
-                                .with_note_at(*first, "first defined here")
+                                .with_note_at(first, "first defined here")
                                 .with_help("YAML keys must be unique within a mapping; merge the two entries or rename one"),
                             );
                             duplicates.push(entries.len());
-                        } else {
-                            seen_keys.insert(key_text, key.span);
+                        } else if let Some(index) = key_index {
+                            index.insert(key_text, key.span);
                         }
                     }
                     entries.push((key, node));
@@ -460,6 +461,31 @@ pub fn load_documents(file: &Arc<SourceFile>) -> (Vec<Document>, Diagnostics) {
         });
     }
     (documents, diagnostics)
+}
+
+/// Where a key was first defined in a mapping being built. Small mappings (all that rules
+/// have) are scanned; from 16 entries on, an index is built so huge mappings stay linear.
+fn first_occurrence(
+    entries: &[(Node, Node)],
+    key_index: &mut Option<HashMap<String, Span>>,
+    key: &str,
+) -> Option<Span> {
+    if key_index.is_none() && entries.len() >= 16 {
+        let mut index = HashMap::with_capacity(entries.len() * 2);
+        for (k, _) in entries {
+            if let NodeKind::Scalar(scalar) = &k.kind {
+                index.entry(scalar.text.clone()).or_insert(k.span);
+            }
+        }
+        *key_index = Some(index);
+    }
+    match key_index {
+        Some(index) => index.get(key).copied(),
+        None => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.kind, NodeKind::Scalar(s) if s.text == key))
+            .map(|(k, _)| k.span),
+    }
 }
 
 fn syntax_error(file: &Arc<SourceFile>, offsets: &Offsets, error: &ScanError) -> Diagnostic {
