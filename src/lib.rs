@@ -13,6 +13,7 @@ pub mod condition;
 pub mod diagnostic;
 pub mod ir;
 pub mod mapping;
+pub mod query;
 pub mod rule;
 pub mod text;
 pub mod yaml;
