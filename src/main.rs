@@ -37,6 +37,46 @@ enum Command {
         #[arg(long, value_enum, default_value = "query")]
         format: FormatArg,
     },
+    /// Work with hand-written queries.
+    #[command(subcommand)]
+    Query(QueryCommand),
+}
+
+#[derive(Subcommand)]
+enum QueryCommand {
+    /// Validate hand-written KQL or SPL queries offline.
+    Check {
+        /// Query language.
+        #[arg(long, value_enum)]
+        lang: LangArg,
+        /// .kql/.spl/.txt files (one query each), .jsonl ({"id", "query"|"search"} lines),
+        /// .yml/.yaml (Sentinel `query:` / ESCU `search:`), directories, or `-` for stdin.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Table schemas for KQL (`{"Table": [{"name", "type"}]}`); default: the built-in Sentinel tables.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// Macro definitions for SPL (JSON Lines like ESCU's, or macros.conf); default: macros are opaque.
+        #[arg(long, value_name = "FILE")]
+        macros: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagnosticFormatArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Kql,
+    Spl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiagnosticFormatArg {
+    Human,
+    Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -81,6 +121,27 @@ fn main() -> ExitCode {
             format: match format {
                 FormatArg::Query => cli::compile::OutputFormat::Query,
                 FormatArg::Json => cli::compile::OutputFormat::Json,
+            },
+        }),
+        Command::Query(QueryCommand::Check {
+            lang,
+            paths,
+            schema,
+            macros,
+            format,
+        }) => cli::query_check::run(&cli::query_check::QueryCheckArgs {
+            language: match lang {
+                LangArg::Kql => cli::query_check::Language::Kql,
+                LangArg::Spl => cli::query_check::Language::Spl,
+            },
+            paths,
+            schema,
+            macros,
+            format: match format {
+                DiagnosticFormatArg::Human => cli::DiagnosticFormat::Human,
+                DiagnosticFormatArg::Json => cli::DiagnosticFormat::Json,
+                DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
+                DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
             },
         }),
     };

@@ -3,8 +3,9 @@
 //! (0 all fine, 1 some input has errors, 2 usage or I/O error).
 
 pub mod compile;
+pub mod query_check;
 
-use crate::diagnostic::{Diagnostic, render_human};
+use crate::diagnostic::{Diagnostic, render_github, render_human, render_json_line, render_sarif};
 use std::io::{IsTerminal, Write};
 
 /// Exit codes of every command.
@@ -23,4 +24,35 @@ pub fn report_to_stderr(diagnostics: &[Diagnostic]) {
         let _ = write!(stderr, "{}", render_human(diagnostic, color));
         let _ = writeln!(stderr);
     }
+}
+
+/// The output formats of commands whose result is diagnostics (`check`, `query check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnosticFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+/// Writes diagnostics as the result of a command (stdout), in the chosen format.
+pub fn write_diagnostics(
+    out: &mut impl Write,
+    diagnostics: &[Diagnostic],
+    format: DiagnosticFormat,
+) {
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = match format {
+        DiagnosticFormat::Human => diagnostics
+            .iter()
+            .try_for_each(|d| writeln!(out, "{}", render_human(d, color))),
+        DiagnosticFormat::Json => diagnostics
+            .iter()
+            .try_for_each(|d| writeln!(out, "{}", render_json_line(d))),
+        DiagnosticFormat::Sarif => writeln!(out, "{}", render_sarif(diagnostics, &|_| None)),
+        DiagnosticFormat::Github => diagnostics
+            .iter()
+            .try_for_each(|d| writeln!(out, "{}", render_github(d))),
+    };
 }

@@ -5,13 +5,17 @@
 //! Gives: [`Diagnostic`] values that a renderer in this module turns into human, JSON or other
 //! output formats. No stage formats locations itself: spans travel, renderers resolve them.
 
+mod render_github;
 mod render_human;
 mod render_json;
+mod render_sarif;
 mod source;
 
+pub use render_github::render_github;
 pub use render_human::render_human;
 pub use render_json::{CheckJsonRecord, render_json_line};
-pub use source::{LineColumn, SourceFile};
+pub use render_sarif::render_sarif;
+pub use source::{LineColumn, Origin, SourceFile};
 
 use std::fmt;
 use std::sync::Arc;

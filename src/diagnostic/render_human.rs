@@ -70,10 +70,10 @@ pub fn render_human(diagnostic: &Diagnostic, color: bool) -> String {
     for label in &labels {
         let start = file.line_column(label.span.start);
         let end = file.line_column(label.span.end);
-        let line_text = file.line_text(start.line);
+        let (line_text, local_column) = file.line_at(label.span.start);
         let shown: String = line_text.replace('\t', " ");
         let line_chars = shown.chars().count();
-        let caret_start = start.column - 1;
+        let caret_start = local_column - 1;
         let caret_len = if end.line == start.line {
             end.column.saturating_sub(start.column).max(1)
         } else {

@@ -7,6 +7,15 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Where the text sits in the file named by `path` when it is an excerpt (a query inside a
+    /// YAML block scalar): lines before it, and the indentation of each of its lines.
+    origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub lines_before: usize,
+    pub indent: usize,
 }
 
 /// A 1-based line and a 1-based column counted in characters.
@@ -26,6 +35,20 @@ impl SourceFile {
             path: path.into(),
             text,
             line_starts,
+            origin: Origin::default(),
+        }
+    }
+
+    /// An excerpt of a larger file (e.g. a query in a YAML block scalar): positions are reported
+    /// where the excerpt sits in that file.
+    pub fn excerpt(
+        path: impl Into<PathBuf>,
+        text: impl Into<String>,
+        origin: Origin,
+    ) -> SourceFile {
+        SourceFile {
+            origin,
+            ..SourceFile::new(path, text)
         }
     }
 
@@ -38,8 +61,17 @@ impl SourceFile {
         self.path.display().to_string()
     }
 
-    /// Line and column of a byte offset (clamped to the text, and to a character boundary).
+    /// Line and column (in the file named by `path`) of a byte offset, clamped to the text and
+    /// to a character boundary.
     pub fn line_column(&self, offset: usize) -> LineColumn {
+        let local = self.local_line_column(offset);
+        LineColumn {
+            line: local.line + self.origin.lines_before,
+            column: local.column + self.origin.indent,
+        }
+    }
+
+    fn local_line_column(&self, offset: usize) -> LineColumn {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line_index = match self.line_starts.binary_search(&offset) {
             Ok(index) => index,
@@ -52,15 +84,20 @@ impl SourceFile {
         }
     }
 
-    /// The text of a 1-based line, without its line break.
-    pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts[line - 1];
+    /// The text of the line holding a byte offset, without its line break, and the 1-based
+    /// column of the offset within that text.
+    pub fn line_at(&self, offset: usize) -> (&str, usize) {
+        let local = self.local_line_column(offset);
+        let start = self.line_starts[local.line - 1];
         let end = self
             .line_starts
-            .get(line)
+            .get(local.line)
             .copied()
             .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        (
+            self.text[start..end].trim_end_matches(['\n', '\r']),
+            local.column,
+        )
     }
 
     pub fn line_count(&self) -> usize {

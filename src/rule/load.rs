@@ -13,14 +13,23 @@ use std::sync::Arc;
 /// Rule files are small; anything bigger is refused before parsing so memory stays bounded.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
-/// Expands the command-line inputs into files: directories recursively (`*.yml`, `*.yaml`,
-/// sorted), files as given. Missing paths are usage errors.
+/// Expands the command-line inputs into rule files: directories recursively (`*.yml`,
+/// `*.yaml`, sorted), files as given. Missing paths are usage errors.
 pub fn collect_rule_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    collect_files(inputs, is_rule_file_name)
+}
+
+/// Expands inputs into files: directories recursively (the files `wanted` accepts, sorted),
+/// files as given whatever their name. Missing paths are usage errors.
+pub fn collect_files(
+    inputs: &[PathBuf],
+    wanted: fn(&Path) -> bool,
+) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut paths = Vec::new();
     let mut problems = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            walk_directory(input, &mut paths, &mut problems);
+            walk_directory(input, wanted, &mut paths, &mut problems);
         } else if input.is_file() {
             paths.push(input.clone());
         } else {
@@ -29,14 +38,19 @@ pub fn collect_rule_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>)
                     "path-not-found",
                     format!("{}: no such file or directory", input.display()),
                 )
-                .with_help("pass rule files or directories that contain *.yml / *.yaml rules"),
+                .with_help("pass files, or directories to search recursively"),
             );
         }
     }
     (paths, problems)
 }
 
-fn walk_directory(dir: &Path, paths: &mut Vec<PathBuf>, problems: &mut Vec<Diagnostic>) {
+fn walk_directory(
+    dir: &Path,
+    wanted: fn(&Path) -> bool,
+    paths: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diagnostic>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
@@ -54,8 +68,8 @@ fn walk_directory(dir: &Path, paths: &mut Vec<PathBuf>, problems: &mut Vec<Diagn
             continue;
         };
         if file_type.is_dir() {
-            walk_directory(&child, paths, problems);
-        } else if is_rule_file_name(&child) {
+            walk_directory(&child, wanted, paths, problems);
+        } else if wanted(&child) {
             paths.push(child);
         }
     }
