@@ -14,12 +14,24 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 npm ci --prefix tests/oracle --no-audit --no-fund --loglevel=error
 
+# A real KQL engine (duckdb-kql, PyPI) in a project-local virtual environment, for the
+# cross-check of `siemc test` against compiled KQL.
+if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import duckdb_kql' 2>/dev/null; then
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/kql_engine/requirements.txt
+fi
+
 # Snapshots are claims: a mismatch fails, nothing is rewritten.
 export INSTA_UPDATE=no
 cargo test --all-targets
 
+# The shipped rules pass their own tests.
+cargo run --quiet --release -- test rules/
+
 if [[ -d ../shared/corpus/sigma/rules ]]; then
     cargo test --release --test conformance_sigma_corpus -- --ignored --nocapture
+    # SigmaHQ's regression cases: every event must match its rule.
+    cargo run --quiet --release -- test ../shared/corpus/sigma/rules ../shared/corpus/sigma/regression_data | tail -1
 else
     echo "../shared/corpus not found: conformance over the SigmaHQ corpus skipped" >&2
 fi

@@ -37,6 +37,19 @@ enum Command {
         #[arg(long, value_enum, default_value = "query")]
         format: FormatArg,
     },
+    /// Run each rule's test events through the rule (inline `tests:`, `<rule>.tests.yml` /
+    /// `.tests.jsonl` beside it, SigmaHQ regression_data `info.yml` folders).
+    Test {
+        /// Rule files or directories (and regression_data folders).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Extra mapping file, for `|expand` placeholder values (repeatable).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+        /// Output: one line per rule, JSON Lines per test case, or JUnit XML.
+        #[arg(long, value_enum, default_value = "human")]
+        format: TestFormatArg,
+    },
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
@@ -63,6 +76,13 @@ enum QueryCommand {
         #[arg(long, value_enum, default_value = "human")]
         format: DiagnosticFormatArg,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TestFormatArg {
+    Human,
+    Json,
+    Junit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -121,6 +141,19 @@ fn main() -> ExitCode {
             format: match format {
                 FormatArg::Query => cli::compile::OutputFormat::Query,
                 FormatArg::Json => cli::compile::OutputFormat::Json,
+            },
+        }),
+        Command::Test {
+            paths,
+            mappings,
+            format,
+        } => cli::test::run(&cli::test::TestArgs {
+            paths,
+            mappings,
+            format: match format {
+                TestFormatArg::Human => cli::test::TestFormat::Human,
+                TestFormatArg::Json => cli::test::TestFormat::Json,
+                TestFormatArg::Junit => cli::test::TestFormat::Junit,
             },
         }),
         Command::Query(QueryCommand::Check {

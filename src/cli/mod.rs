@@ -4,6 +4,7 @@
 
 pub mod compile;
 pub mod query_check;
+pub mod test;
 
 use crate::diagnostic::{Diagnostic, render_github, render_human, render_json_line, render_sarif};
 use std::io::{IsTerminal, Write};

@@ -162,10 +162,17 @@ impl Pattern {
                     if !DASHES.contains(c) {
                         continue;
                     }
-                    let previous_is_word = i > 0 && is_word(chars[i - 1]);
-                    let at_part_start_after_literal = i == 0 && part_index > 0;
+                    // A wildcard next to the dash counts as a non-word character.
+                    let previous_is_word = if i > 0 {
+                        is_word(chars[i - 1])
+                    } else {
+                        matches!(
+                            part_index.checked_sub(1).map(|p| &self.parts[p]),
+                            Some(PatternPart::Literal(before)) if before.chars().last().is_some_and(is_word)
+                        )
+                    };
                     let next_is_word = chars.get(i + 1).is_some_and(|n| is_word(*n));
-                    if !previous_is_word && !at_part_start_after_literal && next_is_word {
+                    if !previous_is_word && next_is_word {
                         positions.push((part_index, i));
                     }
                 }
@@ -419,6 +426,9 @@ mod tests {
         let variants = parse_sigma_string("-a -b", false).windash_variants();
         assert_eq!(variants.len(), 25);
         assert!(variants.contains(&Pattern::literal("/a \u{2013}b")));
+        // After contains (`*-a*`) the dash still starts a flag.
+        let contained = parse_sigma_string("-s", false).contains();
+        assert_eq!(contained.windash_variants().len(), 5);
         // A dash inside a word is not a flag.
         assert_eq!(parse_sigma_string("a-b", false).windash_variants().len(), 1);
     }

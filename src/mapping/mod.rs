@@ -242,6 +242,31 @@ impl Mapping {
         if let Matcher::FieldRef { other, .. } = &mut predicate.matcher {
             *other = self.field_name(entry, other);
         }
+        self.expand_predicate(rule, predicate)
+    }
+
+    /// Expands `|expand` placeholders only, keeping Sigma field names (for `siemc test`).
+    pub fn expand_placeholders(&self, rule: &Rule, expr: &Expr) -> Result<Expr, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let expanded = expr
+            .clone()
+            .try_map_predicates(&mut |predicate: Predicate| -> Result<Expr, ()> {
+                Ok(self
+                    .expand_predicate(rule, predicate)
+                    .unwrap_or_else(|diagnostic| {
+                        errors.push(diagnostic);
+                        Expr::and(Vec::new())
+                    }))
+            })
+            .expect("errors are collected, never returned");
+        if errors.is_empty() {
+            Ok(expanded)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn expand_predicate(&self, rule: &Rule, predicate: Predicate) -> Result<Expr, Diagnostic> {
         let Matcher::Text { pattern, cased } = &predicate.matcher else {
             return Ok(Expr::Predicate(predicate));
         };

@@ -172,6 +172,28 @@ impl Node {
         }
     }
 
+    /// The node as JSON, scalars typed by the YAML core schema (sample events in rules).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Scalar(scalar) => match scalar.value() {
+                ScalarValue::Null => Value::Null,
+                ScalarValue::Bool(b) => Value::Bool(b),
+                ScalarValue::Int(i) => Value::from(i),
+                ScalarValue::Float(f) => serde_json::Number::from_f64(f)
+                    .map_or_else(|| Value::String(scalar.text.clone()), Value::Number),
+                ScalarValue::String(text) => Value::String(text.to_string()),
+            },
+            NodeKind::Sequence(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Mapping(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     fn count_nodes(&self) -> usize {
         match &self.kind {
             NodeKind::Scalar(_) => 1,

@@ -1,0 +1,471 @@
+//! Rule tests: sample events with expectations, run through the evaluator.
+//!
+//! Takes: paths holding rules and their test events: a rule's `tests:` list, a
+//! `<rule>.tests.yml` / `<rule>.tests.jsonl` file beside it, and SigmaHQ's `regression_data`
+//! layout (`info.yml` naming the rule id, a JSON rendering of a Windows event or a raw line).
+//! Gives: one [`CaseResult`] per test case (pass / fail / error with the deciding predicate),
+//! plus diagnostics for malformed tests and rules that cannot be evaluated.
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::eval::{self, Event};
+use crate::mapping::Mapping;
+use crate::rule::{self, Rule, RuleDocument};
+use crate::yaml::{self, Node};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One sample event and what the rule must say about it.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub expect: Expectation,
+    /// One event, or several (a regression file may hold a sequence of events).
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// The rule must match the event (at least one of the events), or must match none.
+    Match(bool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Error,
+}
+
+/// The outcome of one test case (the JSON Lines record of `siemc test --format json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub path: String,
+    pub rule_id: Option<String>,
+    #[serde(skip)]
+    pub rule_title: String,
+    pub test: String,
+    pub status: Status,
+    pub message: String,
+    /// The event, for failure reports.
+    #[serde(skip)]
+    pub event: Option<serde_json::Value>,
+}
+
+/// Everything a test run found.
+#[derive(Debug, Default)]
+pub struct TestRun {
+    pub results: Vec<CaseResult>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Detection rules that have no test case.
+    pub untested_rules: Vec<String>,
+}
+
+impl TestRun {
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|r| r.status != Status::Pass)
+            || self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+fn is_test_input(path: &Path) -> bool {
+    rule::is_rule_file_name(path)
+}
+
+/// A detection rule and its test cases.
+pub type RuleTests = (Box<Rule>, Vec<TestCase>);
+
+/// Runs every test of the rules under `paths`; `mapping` provides `|expand` placeholder values.
+pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnostic>) {
+    let mut run = TestRun::default();
+    let (rules, usage_problems) = collect_rule_tests(paths, &mut run.diagnostics);
+    for (rule, cases) in &rules {
+        if cases.is_empty() {
+            run.untested_rules.push(rule.file.display_path());
+            continue;
+        }
+        run_rule(rule, cases, mapping, &mut run);
+    }
+    (run, usage_problems)
+}
+
+/// Loads the rules under `paths` with all their test cases (inline, beside, regression data).
+pub fn collect_rule_tests(
+    paths: &[PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<RuleTests>, Vec<Diagnostic>) {
+    let (files, usage_problems) = rule::collect_files(paths, is_test_input);
+    let mut run = TestRun::default();
+    let mut rules: Vec<RuleTests> = Vec::new();
+    let mut regression_infos = Vec::new();
+    for path in files {
+        let file = match rule::read_source(&path) {
+            Ok(file) => file,
+            Err(diagnostic) => {
+                run.diagnostics.push(diagnostic);
+                continue;
+            }
+        };
+        if path.file_name().is_some_and(|n| n == "info.yml") {
+            regression_infos.push(file);
+            continue;
+        }
+        let (documents, diagnostics) = rule::load_rule_file(&file);
+        run.diagnostics.extend(diagnostics);
+        let beside = beside_cases(&path, &mut run.diagnostics);
+        for document in documents {
+            if let RuleDocument::Detection(rule) = document {
+                let mut cases = inline_cases(&rule, &mut run.diagnostics);
+                cases.extend(beside.iter().cloned());
+                rules.push((rule, cases));
+            }
+        }
+    }
+    let index_by_id: HashMap<String, usize> = rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (rule, _))| rule.id().map(|id| (id.to_string(), i)))
+        .collect();
+    for info in regression_infos {
+        for (rule_id, case, span) in regression_cases(&info, &mut run.diagnostics) {
+            match index_by_id.get(&rule_id) {
+                Some(&index) => rules[index].1.push(case),
+                None => run.diagnostics.push(
+                    Diagnostic::error("unknown-rule", format!("regression data names rule `{rule_id}`, which is not among the rules given"))
+                        .in_file(&info)
+                        .at(span, "this rule id")
+                        .with_help("pass the rules directory too, e.g. `siemc test rules/ regression_data/`"),
+                ),
+            }
+        }
+    }
+    diagnostics.extend(run.diagnostics);
+    (rules, usage_problems)
+}
+
+fn run_rule(rule: &Rule, cases: &[TestCase], mapping: &Mapping, run: &mut TestRun) {
+    let result = |case: &TestCase, status, message: String| CaseResult {
+        path: rule.file.display_path(),
+        rule_id: rule.id().map(str::to_string),
+        rule_title: rule.title().to_string(),
+        test: case.name.clone(),
+        status,
+        message,
+        event: case.events.first().map(|event| match event {
+            Event::Json(v) | Event::WindowsXml(v) => v.clone(),
+            Event::Raw(line) => serde_json::Value::String(line.clone()),
+        }),
+    };
+    let expr = crate::ir::lower_rule(rule)
+        .and_then(|lowered| mapping.expand_placeholders(rule, &lowered.expr));
+    let expr = match expr {
+        Ok(expr) => expr,
+        Err(diagnostics) => {
+            let message = diagnostics
+                .first()
+                .map_or_else(String::new, |d| d.message.clone());
+            for case in cases {
+                run.results.push(result(
+                    case,
+                    Status::Error,
+                    format!("the rule does not compile: {message}"),
+                ));
+            }
+            run.diagnostics.extend(diagnostics);
+            return;
+        }
+    };
+    for case in cases {
+        let verdicts: Result<Vec<_>, String> = case
+            .events
+            .iter()
+            .map(|event| eval::evaluate(&expr, event))
+            .collect();
+        let verdicts = match verdicts {
+            Ok(verdicts) => verdicts,
+            Err(message) => {
+                run.results.push(result(case, Status::Error, message));
+                continue;
+            }
+        };
+        let Expectation::Match(expected) = case.expect;
+        let matched = verdicts.iter().filter(|v| v.matched).count();
+        // The deciding verdict: a matching event if any (it passes or fails the case), else the first.
+        let decisive = verdicts.iter().find(|v| v.matched).or(verdicts.first());
+        let reason = decisive.map_or_else(String::new, |v| v.reason.clone());
+        let passed = (matched > 0) == expected;
+        let counted = if verdicts.len() > 1 {
+            format!(" ({matched} of {} events matched)", verdicts.len())
+        } else {
+            String::new()
+        };
+        let message = match (passed, expected) {
+            (true, _) => format!("{reason}{counted}"),
+            (false, true) => format!("expected the rule to match, it did not{counted}: {reason}"),
+            (false, false) => format!("expected no match, the rule matched{counted}: {reason}"),
+        };
+        run.results.push(result(
+            case,
+            if passed { Status::Pass } else { Status::Fail },
+            message,
+        ));
+    }
+}
+
+/// Test cases from a YAML list of `{name, match, event}`.
+fn cases_from_list(
+    file: &Arc<SourceFile>,
+    list: &Node,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<TestCase> {
+    let Some(items) = list.as_sequence() else {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-test",
+                "`tests` must be a list of {name, match, event}",
+            )
+            .in_file(file)
+            .at(list.span, "not a list"),
+        );
+        return Vec::new();
+    };
+    let mut cases = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let name = item
+            .get("name")
+            .and_then(Node::as_str)
+            .map_or_else(|| format!("test {}", index + 1), str::to_string);
+        let expect = item
+            .get("match")
+            .and_then(|n| match n.as_scalar().map(|s| s.value()) {
+                Some(yaml::ScalarValue::Bool(b)) => Some(b),
+                _ => None,
+            });
+        let event = item.get("event");
+        match (expect, event) {
+            (Some(expect_match), Some(event)) if event.as_mapping().is_some() => cases.push(TestCase {
+                name,
+                expect: Expectation::Match(expect_match),
+                events: vec![Event::Json(event.to_json())],
+            }),
+            _ => diagnostics.push(
+                Diagnostic::error("invalid-test", format!("test `{name}` needs `match: true|false` and an `event:` mapping"))
+                    .in_file(file)
+                    .at(item.span, "incomplete test")
+                    .with_help("write e.g. `- name: sign-in from a bad IP\\n  match: true\\n  event: {IPAddress: 203.0.113.5}`"),
+            ),
+        }
+    }
+    cases
+}
+
+fn inline_cases(rule: &Rule, diagnostics: &mut Vec<Diagnostic>) -> Vec<TestCase> {
+    match &rule.meta.tests {
+        Some(list) => cases_from_list(&rule.file, list, diagnostics),
+        None => Vec::new(),
+    }
+}
+
+/// `<rule>.tests.yml` (a list, or `{tests: [...]}`) and `<rule>.tests.jsonl` beside a rule file.
+fn beside_cases(rule_path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<TestCase> {
+    let stem = rule_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let mut cases = Vec::new();
+    for extension in ["tests.yml", "tests.yaml"] {
+        let path = rule_path.with_file_name(format!("{stem}.{extension}"));
+        if !path.is_file() {
+            continue;
+        }
+        let file = match rule::read_source(&path) {
+            Ok(file) => file,
+            Err(diagnostic) => {
+                diagnostics.push(diagnostic);
+                continue;
+            }
+        };
+        let (documents, problems) = yaml::load_documents(&file);
+        diagnostics.extend(problems);
+        for document in documents {
+            let list = document.root.get("tests").unwrap_or(&document.root);
+            cases.extend(cases_from_list(&file, list, diagnostics));
+        }
+    }
+    let jsonl = rule_path.with_file_name(format!("{stem}.tests.jsonl"));
+    if jsonl.is_file() {
+        match rule::read_source(&jsonl) {
+            Ok(file) => cases.extend(jsonl_cases(&file, diagnostics)),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    cases
+}
+
+fn jsonl_cases(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Vec<TestCase> {
+    let mut cases = Vec::new();
+    let mut offset = 0;
+    for (index, line) in file.text.split('\n').enumerate() {
+        let span = Span::new(offset, offset + line.len());
+        offset += line.len() + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+        let case = parsed.ok().and_then(|value| {
+            let expect_match = value.get("match")?.as_bool()?;
+            let event = value.get("event").filter(|e| e.is_object())?.clone();
+            let name = value
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map_or_else(|| format!("line {}", index + 1), str::to_string);
+            Some(TestCase {
+                name,
+                expect: Expectation::Match(expect_match),
+                events: vec![Event::Json(event)],
+            })
+        });
+        match case {
+            Some(case) => cases.push(case),
+            None => diagnostics.push(
+                Diagnostic::error(
+                    "invalid-test",
+                    "a test line must be {\"name\", \"match\": true|false, \"event\": {...}}",
+                )
+                .in_file(file)
+                .at(span, "not a test case"),
+            ),
+        }
+    }
+    cases
+}
+
+/// SigmaHQ regression data: `info.yml` names the rule (`rule_metadata[].id`) and the test files
+/// (`regression_tests_info[].path`, an `.evtx` whose JSON rendering sits beside it with the same
+/// stem; a `raw` type is a log line). When the list is absent, `<rule id>.json` / `.raw` beside it.
+fn regression_cases(
+    info: &Arc<SourceFile>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(String, TestCase, Span)> {
+    let (documents, problems) = yaml::load_documents(info);
+    diagnostics.extend(problems);
+    let Some(root) = documents.first().map(|d| &d.root) else {
+        return Vec::new();
+    };
+    let dir = info.path().parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    let rule_ids: Vec<(&str, Span)> = root
+        .get("rule_metadata")
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m.get("id").and_then(|id| id.as_str().map(|s| (s, id.span))))
+        .collect();
+    if rule_ids.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                "invalid-test",
+                "regression `info.yml` without `rule_metadata[].id`",
+            )
+            .in_file(info)
+            .at(root.span, ""),
+        );
+        return out;
+    }
+    let mut event_files: Vec<(PathBuf, String, Expectation)> = Vec::new();
+    for entry in root
+        .get("regression_tests_info")
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+    {
+        let kind = entry
+            .get("type")
+            .and_then(Node::as_str)
+            .unwrap_or("evtx")
+            .to_string();
+        // SigmaHQ counts detections after its own evtx conversion; a JSON rendering may hold
+        // more copies of an event, so a positive count means "the rule matches", 0 "it does not".
+        let expect = Expectation::Match(!matches!(
+            entry.get("match_count").and_then(Node::as_str),
+            Some("0")
+        ));
+        if let Some(path) = entry.get("path").and_then(Node::as_str) {
+            let name = Path::new(path)
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            let file = match kind.as_str() {
+                "evtx" => dir.join(name).with_extension("json"),
+                _ => dir.join(name),
+            };
+            event_files.push((file, kind, expect));
+        }
+    }
+    if event_files.is_empty() {
+        for (rule_id, _) in &rule_ids {
+            for (extension, kind) in [("json", "evtx"), ("raw", "raw")] {
+                let file = dir.join(format!("{rule_id}.{extension}"));
+                if file.is_file() {
+                    event_files.push((file, kind.to_string(), Expectation::Match(true)));
+                }
+            }
+        }
+    }
+    for (path, kind, expect) in event_files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) => {
+                diagnostics.push(
+                    Diagnostic::error("invalid-test", format!("{}: {error}", path.display()))
+                        .in_file(info)
+                        .at(root.span, "named here"),
+                );
+                continue;
+            }
+        };
+        let events = if kind == "raw" {
+            vec![Event::Raw(text.trim_end().to_string())]
+        } else {
+            // A rendering may hold several events one after another.
+            let parsed: Result<Vec<serde_json::Value>, _> =
+                serde_json::Deserializer::from_str(&text)
+                    .into_iter()
+                    .collect();
+            match parsed {
+                Ok(values) if !values.is_empty() => {
+                    values.into_iter().map(Event::WindowsXml).collect()
+                }
+                Ok(_) => continue,
+                Err(error) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-test",
+                            format!("{}: not JSON: {error}", path.display()),
+                        )
+                        .in_file(info)
+                        .at(root.span, ""),
+                    );
+                    continue;
+                }
+            }
+        };
+        for (rule_id, span) in &rule_ids {
+            out.push((
+                rule_id.to_string(),
+                TestCase {
+                    name: format!("regression {name}"),
+                    expect,
+                    events: events.clone(),
+                },
+                *span,
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,171 @@
+//! Command-line tests of `siemc test`: the three formats, failing tests, tests beside a rule,
+//! regression data, exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn siemc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_siemc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("siemc runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("siemc-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const RULE: &str = "title: Whoami
+id: 11111111-1111-4111-8111-111111111111
+logsource: {category: process_creation, product: windows}
+detection:
+  selection: {CommandLine|contains: whoami}
+  condition: selection
+tests:
+  - name: whoami runs
+    match: true
+    event: {CommandLine: 'cmd /c whoami'}
+  - name: dir is quiet
+    match: true
+    event: {CommandLine: 'cmd.exe /c dir'}
+";
+
+#[test]
+fn a_failing_test_names_the_deciding_predicate_and_exits_1() {
+    let dir = temp_dir("fail");
+    std::fs::write(dir.join("rule.yml"), RULE).unwrap();
+    let output = siemc(&["test", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("FAIL"), "{text}");
+    assert!(
+        text.contains("dir is quiet: expected the rule to match, it did not: CommandLine contains 'whoami' was false: value was 'cmd.exe /c dir'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 tests: 1 passed, 1 failed, 0 errors"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_lines_and_junit() {
+    let dir = temp_dir("formats");
+    std::fs::write(dir.join("rule.yml"), RULE).unwrap();
+    let output = siemc(&["test", dir.to_str().unwrap(), "--format", "json"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let keys: Vec<&str> = lines[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["message", "path", "rule_id", "status", "test"]);
+    assert_eq!(lines[0]["status"], "pass");
+    assert_eq!(lines[1]["status"], "fail");
+    let junit =
+        String::from_utf8(siemc(&["test", dir.to_str().unwrap(), "--format", "junit"]).stdout)
+            .unwrap();
+    assert!(junit.starts_with("<?xml"));
+    assert!(
+        junit.contains("<testsuites name=\"siemc test\" tests=\"2\" failures=\"1\" errors=\"0\">"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<failure message=\"expected the rule to match"),
+        "{junit}"
+    );
+}
+
+#[test]
+fn tests_beside_a_rule_and_malformed_tests() {
+    let dir = temp_dir("beside");
+    std::fs::write(dir.join("rule.yml"), RULE.split("tests:").next().unwrap()).unwrap();
+    std::fs::write(
+        dir.join("rule.tests.yml"),
+        "- name: from yml\n  match: true\n  event: {CommandLine: whoami}\n- name: broken\n  event: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("rule.tests.jsonl"),
+        "{\"name\": \"from jsonl\", \"match\": false, \"event\": {\"CommandLine\": \"dir\"}}\n",
+    )
+    .unwrap();
+    let output = siemc(&["test", dir.to_str().unwrap(), "--format", "json"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("\"test\":\"from yml\",\"status\":\"pass\"") || text.contains("from yml"),
+        "{text}"
+    );
+    assert!(text.contains("from jsonl"), "{text}");
+    let errors = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        errors.contains("error[invalid-test]") && errors.contains("rule.tests.yml:4:3"),
+        "{errors}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn regression_data_layout() {
+    let dir = temp_dir("regression");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::create_dir_all(dir.join("regression/case")).unwrap();
+    std::fs::write(
+        dir.join("rules/rule.yml"),
+        RULE.split("tests:").next().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("regression/case/info.yml"),
+        "id: x\nrule_metadata:\n    - id: 11111111-1111-4111-8111-111111111111\n      title: Whoami\nregression_tests_info:\n    - name: Positive\n      type: evtx\n      match_count: 1\n      path: regression_data/case/11111111-1111-4111-8111-111111111111.evtx\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("regression/case/11111111-1111-4111-8111-111111111111.json"),
+        r#"{"Event": {"System": {"EventID": 1}, "EventData": {"CommandLine": "C:\\Windows\\whoami.exe /all"}}}"#,
+    )
+    .unwrap();
+    let output = siemc(&[
+        "test",
+        dir.join("rules").to_str().unwrap(),
+        dir.join("regression").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 tests: 1 passed"), "{text}");
+    // Without the rules, the regression case names an unknown rule.
+    let alone = siemc(&["test", dir.join("regression").to_str().unwrap()]);
+    assert_eq!(alone.status.code(), Some(1));
+    assert!(
+        String::from_utf8(alone.stderr)
+            .unwrap()
+            .contains("error[unknown-rule]")
+    );
+}
+
+#[test]
+fn shipped_rules_pass_their_tests() {
+    let output = siemc(&["test", "rules", "tests/fixtures/test_rules"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("0 failed, 0 errors; 0 rules without tests"),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_path_exits_2() {
+    assert_eq!(siemc(&["test", "no/such/dir"]).status.code(), Some(2));
+}

@@ -1,0 +1,232 @@
+//! Cross-check of `siemc test` with a real KQL engine: for every rule that has tests (the
+//! project's test fixtures and the Storm-0558 pack), the compiled KQL condition runs over the
+//! rule's test events in duckdb-kql and must select exactly the events the evaluator says match.
+//! Events become rows the way Sentinel stores them: target column names from the mapping, a
+//! missing string column as "" (Sentinel strings are never null), other missing values null.
+//! Where the engine lacks a function siemc emits, the test names it (README lists them).
+
+mod common;
+
+use serde_json::{Map, Value, json};
+use siemc::backend::kql;
+use siemc::eval::{self, Event};
+use siemc::ir::Expr;
+use siemc::mapping::{ColumnType, Mapping, SentinelSchema, Target};
+use siemc::testcases::collect_rule_tests;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn duckdb_type(kind: Option<ColumnType>, dotted: bool) -> &'static str {
+    match kind {
+        Some(ColumnType::Int | ColumnType::Long) => "BIGINT",
+        Some(ColumnType::Real) => "DOUBLE",
+        Some(ColumnType::Bool) => "BOOLEAN",
+        Some(ColumnType::Dynamic) => "JSON",
+        None if dotted => "JSON",
+        _ => "VARCHAR",
+    }
+}
+
+/// `{"a": {"b": 1}}` → `[("a.b", 1)]`; arrays stay values.
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&path, inner, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+fn cell(kind: &str, value: Option<&Value>) -> Value {
+    match (kind, value) {
+        ("VARCHAR", None) => json!(""),
+        ("VARCHAR", Some(Value::String(s))) => json!(s),
+        ("VARCHAR", Some(Value::Null)) => json!(""),
+        ("VARCHAR", Some(other)) => json!(other.to_string()),
+        ("JSON", Some(v)) => json!(v.to_string()),
+        ("BIGINT" | "DOUBLE", Some(Value::String(s))) => {
+            s.trim().parse::<f64>().map_or(Value::Null, |n| json!(n))
+        }
+        (_, Some(v)) => v.clone(),
+        (_, None) => Value::Null,
+    }
+}
+
+fn referenced_fields(expr: &Expr) -> Vec<String> {
+    let mut fields = Vec::new();
+    for predicate in expr.predicates() {
+        fields.extend(predicate.field.clone());
+        if let siemc::ir::Matcher::FieldRef { other, .. } = &predicate.matcher {
+            fields.push(other.clone());
+        }
+    }
+    fields
+}
+
+#[test]
+fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.is_file(),
+        "the KQL engine is not installed: run `python3 -m venv .venv && .venv/bin/pip install -r tests/kql_engine/requirements.txt` (scripts/test.sh does)"
+    );
+    let mut diagnostics = Vec::new();
+    let (rules, problems) = collect_rule_tests(
+        &[root.join("tests/fixtures/test_rules"), root.join("rules")],
+        &mut diagnostics,
+    );
+    assert!(
+        problems.is_empty() && diagnostics.is_empty(),
+        "{problems:?} {diagnostics:?}"
+    );
+    let mapping = Mapping::builtin(Target::Kql);
+    let schema = SentinelSchema::builtin();
+    let templates = siemc::backend::Templates::embedded();
+    let mut cases = Vec::new();
+    let mut expected: BTreeMap<String, (BTreeSet<usize>, String)> = BTreeMap::new();
+    for (rule, tests) in &rules {
+        if tests.is_empty() {
+            continue;
+        }
+        let lowered = siemc::ir::lower_rule(rule).expect("test rules lower");
+        let sigma_expr = mapping
+            .expand_placeholders(rule, &lowered.expr)
+            .expect("placeholders");
+        let mut mapped = mapping.map_rule(rule, &lowered).expect("test rules map");
+        // The rule's condition only: the source filter is the mapping's, not the rule's.
+        mapped.source.filter = None;
+        let table = mapped.source.table.clone().expect("a KQL table");
+        let query = kql::compile(rule, &mapped, schema, &templates).expect("compiles");
+        let (_, entry) = mapping.find_source(rule).expect("mapped");
+        // Rows: each test event with Sigma names turned into target columns.
+        let mut rows_by_column: Vec<Map<String, Value>> = Vec::new();
+        let mut columns: BTreeMap<String, &'static str> = BTreeMap::new();
+        for field in referenced_fields(&mapped.expr) {
+            let column = field.split('.').next().unwrap_or(&field).to_string();
+            let kind = duckdb_type(schema.column_type(&table, &column), field.contains('.'));
+            columns.entry(column).or_insert(kind);
+        }
+        let mut matched = BTreeSet::new();
+        for (index, case) in tests.iter().enumerate() {
+            let Event::Json(event) = &case.events[0] else {
+                unreachable!("inline tests are JSON")
+            };
+            if eval::evaluate(&sigma_expr, &case.events[0])
+                .expect("evaluates")
+                .matched
+            {
+                matched.insert(index);
+            }
+            let mut flat = Vec::new();
+            flatten("", event, &mut flat);
+            let mut row = Map::new();
+            for (path, value) in flat {
+                let target = mapping.field_name(entry, &path);
+                let mut segments = target.split('.');
+                let column = segments.next().unwrap_or(&target).to_string();
+                let rest: Vec<&str> = segments.collect();
+                let kind = duckdb_type(schema.column_type(&table, &column), !rest.is_empty());
+                columns.entry(column.clone()).or_insert(kind);
+                if rest.is_empty() {
+                    row.insert(column, value);
+                } else {
+                    let mut slot = row.entry(column).or_insert_with(|| json!({}));
+                    for segment in rest {
+                        slot = slot
+                            .as_object_mut()
+                            .expect("nested object")
+                            .entry(segment)
+                            .or_insert_with(|| json!({}));
+                    }
+                    *slot = value;
+                }
+            }
+            rows_by_column.push(row);
+        }
+        let rows: Vec<Vec<Value>> = rows_by_column
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|(name, kind)| cell(kind, row.get(name)))
+                    .collect()
+            })
+            .collect();
+        let id = common::relative(rule.file.path()).display().to_string();
+        expected.insert(id.clone(), (matched, query.clone()));
+        cases.push(json!({
+            "id": id,
+            "table": table,
+            "columns": columns.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>(),
+            "rows": rows,
+            "query": query,
+        }));
+    }
+    assert!(
+        cases.len() >= 15,
+        "expected the fixtures and the Storm-0558 pack, got {}",
+        cases.len()
+    );
+    let mut child = Command::new(&python)
+        .arg(root.join("tests/kql_engine/crosscheck.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let input: String = cases.iter().map(|c| c.to_string() + "\n").collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success());
+    let mut agreed = 0;
+    let mut unsupported = Vec::new();
+    let mut disagreements = Vec::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let result: Value = serde_json::from_str(line).unwrap();
+        let id = result["id"].as_str().unwrap().to_string();
+        let (matched, query) = &expected[&id];
+        if let Some(message) = result.get("unsupported") {
+            unsupported.push(format!("{id}: {}", message.as_str().unwrap_or_default()));
+        } else if let Some(selected) = result.get("selected") {
+            let selected: BTreeSet<usize> = selected
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
+            if &selected == matched {
+                agreed += 1;
+            } else {
+                disagreements.push(format!(
+                    "{id}: engine selected {selected:?}, evaluator {matched:?}\n{query}"
+                ));
+            }
+        } else {
+            disagreements.push(format!("{id}: engine error {}\n{query}", result["error"]));
+        }
+    }
+    eprintln!(
+        "duckdb-kql agreed with the evaluator on {agreed} of {} rules with tests",
+        cases.len()
+    );
+    for line in &unsupported {
+        eprintln!("not run by duckdb-kql (engine lacks it): {line}");
+    }
+    assert!(
+        disagreements.is_empty(),
+        "disagreements:\n{}",
+        disagreements.join("\n\n")
+    );
+    assert!(agreed > 0);
+}
