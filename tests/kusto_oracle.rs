@@ -17,6 +17,11 @@ struct Verdict {
 }
 
 fn kusto_verdicts(queries: &[(String, String)]) -> Vec<Verdict> {
+    run_oracle("kusto-parse.js", &[], queries)
+}
+
+/// Runs one of the oracle scripts in tests/oracle over the queries.
+fn run_oracle(script: &str, arguments: &[&Path], queries: &[(String, String)]) -> Vec<Verdict> {
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
     assert!(
         oracle
@@ -25,7 +30,8 @@ fn kusto_verdicts(queries: &[(String, String)]) -> Vec<Verdict> {
         "Microsoft's KQL parser is not installed: run `npm ci --prefix tests/oracle` (the README's test command does)"
     );
     let mut child = Command::new("node")
-        .arg(oracle.join("kusto-parse.js"))
+        .arg(oracle.join(script))
+        .args(arguments)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -133,4 +139,38 @@ fn microsofts_parser_reads_awkward_literals_as_one_token() {
             verdict.id, verdict.diagnostics
         );
     }
+}
+
+#[test]
+fn the_storm_0558_pack_passes_microsofts_semantic_analysis() {
+    // Semantic checks (unknown tables, columns, functions, types) against the Sentinel schema:
+    // the 2022 snapshot, the documented newer columns, and the one custom table the pack uses.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let compiler = common::compiler(Target::Kql);
+    let (paths, _) = siemc::rule::collect_rule_paths(&[root.join("rules")]);
+    let outcome = compiler.compile_paths(&paths);
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    let queries: Vec<(String, String)> = outcome
+        .queries
+        .into_iter()
+        .map(|q| (q.path, q.query))
+        .collect();
+    assert!(queries.len() >= 10);
+    let schemas = [
+        root.join("mappings/sentinel-tables.json"),
+        root.join("mappings/sentinel-tables-additions.json"),
+        root.join("tests/fixtures/schemas/custom-tables.json"),
+    ];
+    let schema_refs: Vec<&Path> = schemas.iter().map(|p| p.as_path()).collect();
+    let verdicts = run_oracle("kusto-analyze.js", &schema_refs, &queries);
+    let rejected: Vec<String> = verdicts
+        .iter()
+        .filter(|v| !v.ok)
+        .map(|v| format!("{}: {:?}", v.id, v.diagnostics))
+        .collect();
+    assert!(
+        rejected.is_empty(),
+        "Kusto.Language semantic errors:\n{}",
+        rejected.join("\n")
+    );
 }

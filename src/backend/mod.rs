@@ -13,3 +13,16 @@ pub use templates::Templates;
 
 /// Longest line we let a condition grow to before breaking it into one group per line.
 pub(crate) const LINE_WIDTH: usize = 100;
+
+/// `head(a, b, c)` on one line when it fits, else one value per line:
+/// `head(\n    a,\n    b\n)` indented under the line that holds it.
+pub(crate) fn value_list(head: &str, values: &[String], indent: usize) -> String {
+    let flat = format!("{head}({})", values.join(", "));
+    if indent + flat.len() <= LINE_WIDTH {
+        return flat;
+    }
+    let inner = " ".repeat(indent + 4);
+    let closing = " ".repeat(indent);
+    let items: Vec<String> = values.iter().map(|v| format!("{inner}{v}")).collect();
+    format!("{head}(\n{}\n{closing})", items.join(",\n"))
+}

@@ -57,13 +57,46 @@ struct ColumnJson {
 }
 
 impl SentinelSchema {
-    /// The schema embedded in the binary (from `mappings/sentinel-tables.json`).
+    /// The schema embedded in the binary: `mappings/sentinel-tables.json` (the 2022 snapshot
+    /// of 241 tables) plus `mappings/sentinel-tables-additions.json` (newer columns and tables
+    /// from Microsoft's Azure Monitor table reference that the snapshot lacks).
     pub fn builtin() -> &'static SentinelSchema {
         static SCHEMA: OnceLock<SentinelSchema> = OnceLock::new();
         SCHEMA.get_or_init(|| {
-            SentinelSchema::from_json(include_str!("../../mappings/sentinel-tables.json"))
-                .expect("the embedded schema is valid JSON")
+            let mut schema =
+                SentinelSchema::from_json(include_str!("../../mappings/sentinel-tables.json"))
+                    .expect("the embedded schema is valid JSON");
+            schema.merge(
+                SentinelSchema::from_json(include_str!(
+                    "../../mappings/sentinel-tables-additions.json"
+                ))
+                .expect("the embedded schema additions are valid JSON"),
+            );
+            schema
         })
+    }
+
+    /// Adds the tables and columns of `other` (existing columns keep their type).
+    pub fn merge(&mut self, other: SentinelSchema) {
+        for (name, table) in other.tables {
+            let entry = self.tables.entry(name).or_default();
+            for (column, kind) in table.columns {
+                if !entry
+                    .columns
+                    .iter()
+                    .any(|(existing, _)| *existing == column)
+                {
+                    entry.columns.push((column, kind));
+                }
+            }
+        }
+    }
+
+    /// Table names, sorted.
+    pub fn table_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
     }
 
     /// Reads `{"Table": [{"name", "type"}]}`.
@@ -71,6 +104,8 @@ impl SentinelSchema {
         let raw: HashMap<String, Vec<ColumnJson>> = serde_json::from_str(text)?;
         let tables = raw
             .into_iter()
+            // Some snapshot names carry a trailing space (e.g. GSuite tables).
+            .map(|(name, columns)| (name.trim().to_string(), columns))
             .map(|(name, columns)| {
                 let columns = columns
                     .into_iter()

@@ -128,7 +128,7 @@ impl Renderer<'_> {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let grouped = if operator == "or" {
-            self.group_in_lists(items, negated)
+            self.group_in_lists(items, indent)
         } else {
             items.iter().map(Grouped::Single).collect()
         };
@@ -159,7 +159,7 @@ impl Renderer<'_> {
     }
 
     /// Case-insensitive (or cased) equalities on one field inside an OR become `in~` / `in`.
-    fn group_in_lists<'e>(&self, items: &'e [Expr], _negated: bool) -> Vec<Grouped<'e>> {
+    fn group_in_lists<'e>(&self, items: &'e [Expr], indent: usize) -> Vec<Grouped<'e>> {
         let mut out: Vec<Grouped<'e>> = Vec::new();
         let mut used = vec![false; items.len()];
         for (i, item) in items.iter().enumerate() {
@@ -187,10 +187,10 @@ impl Renderer<'_> {
             let field_expr = self.field(field);
             let list: Vec<String> = values.iter().map(|v| literal::string(v)).collect();
             let operator = if cased { "in" } else { "in~" };
-            out.push(Grouped::InList(format!(
-                "{} {operator} ({})",
-                field_expr.as_string(),
-                list.join(", ")
+            out.push(Grouped::InList(super::value_list(
+                &format!("{} {operator} ", field_expr.as_string()),
+                &list,
+                indent + 4,
             )));
         }
         out

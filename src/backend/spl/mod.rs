@@ -119,7 +119,7 @@ fn search_expr(expr: &Expr) -> Option<String> {
                     parts.push(if values.len() == 1 {
                         format!("{field}={}", values[0])
                     } else {
-                        format!("{field} IN ({})", values.join(", "))
+                        super::value_list(&format!("{field} IN "), &values, 4)
                     });
                     continue;
                 }
