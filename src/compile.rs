@@ -4,11 +4,13 @@
 //! detection rule that compiles, and the diagnostics of every other document, so one bad rule
 //! never hides the results of the good ones.
 
-use crate::backend::{self, Templates};
+use crate::backend::{self, CorrelationMember, Templates};
+use crate::correlation::{self, CorrelationPlan, RuleIndex};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
 use crate::mapping::{Mapping, SentinelSchema, Target};
 use crate::rule::{self, Rule, RuleDocument};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,85 +62,210 @@ impl Compiler {
         }
     }
 
-    /// Compiles every document of a loaded file.
-    pub fn compile_file(&self, file: &Arc<SourceFile>, outcome: &mut CompileOutcome) {
-        let (documents, diagnostics) = rule::load_rule_file(file);
-        outcome.diagnostics.extend(diagnostics);
-        for document in documents {
-            match document {
-                RuleDocument::Detection(rule) => {
-                    outcome.rules_seen += 1;
-                    match self.compile_rule(&rule) {
-                        Ok(query) => outcome.queries.push(CompiledQuery {
-                            path: file.display_path(),
-                            id: rule.id().map(str::to_string),
-                            title: rule.title().to_string(),
-                            target: self.target.name(),
-                            query,
-                        }),
-                        Err(errors) => outcome.diagnostics.extend(errors),
-                    }
+    /// Compiles a correlation rule: each member through the pipeline, then the backend's
+    /// aggregation over them.
+    pub fn compile_correlation(
+        &self,
+        plan: &CorrelationPlan<'_>,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let mut members = Vec::new();
+        let mut errors = Vec::new();
+        for member in &plan.members {
+            let query = match self.compile_rule(member.rule) {
+                Ok(query) => query,
+                Err(diagnostics) => {
+                    errors.extend(diagnostics);
+                    continue;
                 }
-                RuleDocument::Correlation(correlation) => outcome.diagnostics.push(
-                    Diagnostic::error(
-                        "unsupported-correlation",
-                        "correlation rules are not compiled by this version of siemc",
-                    )
-                    .in_file(file)
-                    .at(correlation.kind.span, "correlation rule")
-                    .with_help("the rules it refers to are compiled on their own"),
-                ),
-                RuleDocument::Filter(filter) => outcome.diagnostics.push(
-                    Diagnostic::error(
-                        "unsupported-filter",
-                        "Sigma filter documents are not applied by this version of siemc",
-                    )
-                    .in_file(file)
-                    .at(filter.span, "filter document"),
-                ),
-            }
+            };
+            let (_, entry) = self
+                .mapping
+                .find_source(member.rule)
+                .expect("a compiled rule has a source");
+            members.push(CorrelationMember {
+                label: member.label.clone(),
+                query,
+                table: entry.table.clone(),
+                group_targets: member
+                    .group_fields
+                    .iter()
+                    .map(|(_, field)| self.mapping.field_name(entry, field))
+                    .collect(),
+                value_target: plan
+                    .field
+                    .as_deref()
+                    .map(|field| self.mapping.field_name(entry, field)),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        match self.target {
+            Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema),
+            Target::Spl => backend::spl::correlation::compile(plan, &members),
         }
     }
 
-    /// Compiles files (already expanded from directories). Files are spread over the machine's
-    /// cores; results and diagnostics come back in the order of `paths`.
+    /// Compiles files (already expanded from directories). Files are loaded and compiled in
+    /// parallel; results and diagnostics come back in the order of `paths`. Correlation rules
+    /// see the rules of every file; the rules they correlate are not printed on their own
+    /// unless the correlation says `generate: true`.
     pub fn compile_paths(&self, paths: &[PathBuf]) -> CompileOutcome {
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(paths.len().div_ceil(64))
-            .max(1);
-        let next = AtomicUsize::new(0);
-        let mut per_file: Vec<(usize, CompileOutcome)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(path) = paths.get(index) else { break };
-                            let mut outcome = CompileOutcome::default();
-                            match rule::read_source(path) {
-                                Ok(file) => self.compile_file(&file, &mut outcome),
-                                Err(diagnostic) => outcome.diagnostics.push(diagnostic),
-                            }
-                            done.push((index, outcome));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("a compile worker panicked"))
-                .collect()
+        let loaded: Vec<LoadedFile> = parallel_map(paths, |path| match rule::read_source(path) {
+            Ok(file) => {
+                let (documents, diagnostics) = rule::load_rule_file(&file);
+                LoadedFile {
+                    file: Some(file),
+                    documents,
+                    diagnostics: diagnostics.into_vec(),
+                }
+            }
+            Err(diagnostic) => LoadedFile {
+                file: None,
+                documents: Vec::new(),
+                diagnostics: vec![diagnostic],
+            },
         });
-        per_file.sort_by_key(|(index, _)| *index);
+        let index = RuleIndex::new(loaded.iter().flat_map(|l| l.documents.iter()));
+        // Rules that only feed a correlation, by address (the documents outlive this call).
+        let mut correlated_only: HashSet<usize> = HashSet::new();
+        for document in loaded.iter().flat_map(|l| l.documents.iter()) {
+            if let RuleDocument::Correlation(correlation) = document
+                && !correlation.generate.as_ref().is_some_and(|g| g.value)
+            {
+                for reference in &correlation.rules {
+                    if let Some(rule) = index.detection(&reference.value) {
+                        correlated_only.insert(rule as *const Rule as usize);
+                    }
+                }
+            }
+        }
+        let work: Vec<(usize, &RuleDocument)> = loaded
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| l.documents.iter().map(move |d| (i, d)))
+            .collect();
+        let compiled: Vec<CompileOutcome> = parallel_map(&work, |(file_index, document)| {
+            let file = loaded[*file_index]
+                .file
+                .as_ref()
+                .expect("documents come from a file");
+            let mut outcome = CompileOutcome::default();
+            self.compile_document(file, document, &index, &correlated_only, &mut outcome);
+            outcome
+        });
         let mut outcome = CompileOutcome::default();
-        for (_, file_outcome) in per_file {
-            outcome.queries.extend(file_outcome.queries);
-            outcome.diagnostics.extend(file_outcome.diagnostics);
-            outcome.rules_seen += file_outcome.rules_seen;
+        let mut compiled = compiled.into_iter();
+        for file in loaded {
+            outcome.diagnostics.extend(file.diagnostics);
+            for _ in &file.documents {
+                let document_outcome = compiled.next().expect("one outcome per document");
+                outcome.queries.extend(document_outcome.queries);
+                outcome.diagnostics.extend(document_outcome.diagnostics);
+                outcome.rules_seen += document_outcome.rules_seen;
+            }
         }
         outcome
     }
+
+    /// Compiles every document of one loaded file (no correlation across files).
+    pub fn compile_file(&self, file: &Arc<SourceFile>, outcome: &mut CompileOutcome) {
+        let (documents, diagnostics) = rule::load_rule_file(file);
+        outcome.diagnostics.extend(diagnostics);
+        let index = RuleIndex::new(documents.iter());
+        for document in &documents {
+            self.compile_document(file, document, &index, &HashSet::new(), outcome);
+        }
+    }
+
+    fn compile_document(
+        &self,
+        file: &Arc<SourceFile>,
+        document: &RuleDocument,
+        index: &RuleIndex<'_>,
+        correlated_only: &HashSet<usize>,
+        outcome: &mut CompileOutcome,
+    ) {
+        match document {
+            RuleDocument::Detection(rule) => {
+                outcome.rules_seen += 1;
+                if correlated_only.contains(&(rule.as_ref() as *const Rule as usize)) {
+                    return;
+                }
+                match self.compile_rule(rule) {
+                    Ok(query) => outcome.queries.push(CompiledQuery {
+                        path: file.display_path(),
+                        id: rule.id().map(str::to_string),
+                        title: rule.title().to_string(),
+                        target: self.target.name(),
+                        query,
+                    }),
+                    Err(errors) => outcome.diagnostics.extend(errors),
+                }
+            }
+            RuleDocument::Correlation(correlation) => {
+                outcome.rules_seen += 1;
+                let compiled = correlation::resolve(correlation, index)
+                    .and_then(|plan| self.compile_correlation(&plan));
+                match compiled {
+                    Ok(query) => outcome.queries.push(CompiledQuery {
+                        path: file.display_path(),
+                        id: correlation.meta.id.as_ref().map(|id| id.value.clone()),
+                        title: correlation
+                            .meta
+                            .title
+                            .as_ref()
+                            .map_or_else(String::new, |t| t.value.clone()),
+                        target: self.target.name(),
+                        query,
+                    }),
+                    Err(errors) => outcome.diagnostics.extend(errors),
+                }
+            }
+            RuleDocument::Filter(filter) => outcome.diagnostics.push(
+                Diagnostic::error(
+                    "unsupported-filter",
+                    "Sigma filter documents are not applied by this version of siemc",
+                )
+                .in_file(file)
+                .at(filter.span, "filter document"),
+            ),
+        }
+    }
+}
+
+struct LoadedFile {
+    file: Option<Arc<SourceFile>>,
+    documents: Vec<RuleDocument>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Maps items on all cores, keeping the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().div_ceil(32))
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        done.push((index, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a compile worker panicked"))
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, r)| r).collect()
 }

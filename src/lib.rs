@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod compile;
 pub mod condition;
+pub mod correlation;
 pub mod diagnostic;
 pub mod eval;
 pub mod ir;

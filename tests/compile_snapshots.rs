@@ -40,6 +40,11 @@ fn fixture_rules_compile_to_both_targets() {
 }
 
 #[test]
+fn correlation_rules_compile_to_both_targets() {
+    run_folder("tests/fixtures/correlation", "correlation", false);
+}
+
+#[test]
 fn invalid_rules_get_located_diagnostics() {
     run_folder("tests/fixtures/compile_errors", "compile_errors", true);
 }

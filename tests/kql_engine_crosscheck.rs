@@ -81,7 +81,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         "the KQL engine is not installed: run `python3 -m venv .venv && .venv/bin/pip install -r tests/kql_engine/requirements.txt` (scripts/test.sh does)"
     );
     let mut diagnostics = Vec::new();
-    let (rules, problems) = collect_rule_tests(
+    let (suite, problems) = collect_rule_tests(
         &[root.join("tests/fixtures/test_rules"), root.join("rules")],
         &mut diagnostics,
     );
@@ -94,7 +94,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
     let templates = siemc::backend::Templates::embedded();
     let mut cases = Vec::new();
     let mut expected: BTreeMap<String, (BTreeSet<usize>, String)> = BTreeMap::new();
-    for (rule, tests) in &rules {
+    for (rule, tests) in &suite.rules {
         if tests.is_empty() {
             continue;
         }

@@ -58,6 +58,7 @@ fn generated_kql() -> Vec<(String, String)> {
     let mut queries = Vec::new();
     let mut paths = common::fixture_files("tests/fixtures/compile");
     paths.extend(common::fixture_files("tests/fixtures/compile_errors"));
+    paths.extend(common::fixture_files("tests/fixtures/correlation"));
     let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let (shipped, _) = siemc::rule::collect_rule_paths(&[rules_dir]);
     paths.extend(shipped);

@@ -26,3 +26,19 @@ pub(crate) fn value_list(head: &str, values: &[String], indent: usize) -> String
     let items: Vec<String> = values.iter().map(|v| format!("{inner}{v}")).collect();
     format!("{head}(\n{}\n{closing})", items.join(",\n"))
 }
+
+/// A member of a correlation, compiled for one target: its own query and where its group-by
+/// and value fields live in that target.
+#[derive(Debug, Clone)]
+pub struct CorrelationMember {
+    /// The rule's name (or reference) as it appears in the query's `SigmaRule` column.
+    pub label: String,
+    /// The member rule's complete query.
+    pub query: String,
+    /// KQL: the table (for column types).
+    pub table: Option<String>,
+    /// Target field of each group-by entry, in group-by order.
+    pub group_targets: Vec<String>,
+    /// Target field of `condition.field`, for the value_* types.
+    pub value_target: Option<String>,
+}

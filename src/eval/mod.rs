@@ -5,10 +5,13 @@
 //! Gives: a [`Verdict`]: whether the rule matches, and the predicate that decided it with the
 //! value it saw ("CommandLine contains 'whoami' was false: value was 'cmd.exe /c dir'").
 
+mod correlation;
 mod event;
 mod time;
 
+pub use correlation::{Alert, TimedEvent, evaluate_correlation};
 pub use event::{Event, Lookup, scalar_text};
+pub use time::epoch_seconds;
 
 use crate::ir::{
     Comparison, Expr, Matcher, Number, Pattern, PatternPart, Position, Predicate, RegexFlags,

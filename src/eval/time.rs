@@ -5,17 +5,7 @@ use serde_json::Value;
 
 /// The part of a date value, or `None` when the value is not a date.
 pub fn part_of(value: &Value, part: TimePart) -> Option<i64> {
-    let (year, month, day, hour, minute) = match value {
-        Value::Number(n) => {
-            let mut seconds = n.as_f64()?;
-            if seconds.abs() > 1e11 {
-                seconds /= 1000.0; // milliseconds since the epoch
-            }
-            from_epoch(seconds.floor() as i64)
-        }
-        Value::String(s) => parse_iso(s.trim())?,
-        _ => return None,
-    };
+    let (year, month, day, hour, minute) = from_epoch(epoch_seconds(value)?.floor() as i64);
     Some(match part {
         TimePart::Minute => minute,
         TimePart::Hour => hour,
@@ -26,8 +16,25 @@ pub fn part_of(value: &Value, part: TimePart) -> Option<i64> {
     })
 }
 
+/// Seconds since 1970-01-01 UTC of a date: ISO 8601 text, or a number of seconds (milliseconds
+/// when it is too large to be seconds).
+pub fn epoch_seconds(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => {
+            let seconds = n.as_f64()?;
+            Some(if seconds.abs() > 1e11 {
+                seconds / 1000.0
+            } else {
+                seconds
+            })
+        }
+        Value::String(s) => parse_iso(s.trim()),
+        _ => None,
+    }
+}
+
 /// `YYYY-MM-DD[T| ]HH:MM[:SS[.fff]][Z|±HH:MM]`, or a bare date; offsets are converted to UTC.
-fn parse_iso(text: &str) -> Option<(i64, i64, i64, i64, i64)> {
+fn parse_iso(text: &str) -> Option<f64> {
     let number = |s: &str| s.parse::<i64>().ok();
     let (date, time) = match text.find(['T', ' ']) {
         Some(i) => (&text[..i], Some(&text[i + 1..])),
@@ -37,14 +44,15 @@ fn parse_iso(text: &str) -> Option<(i64, i64, i64, i64, i64)> {
     let year = number(date_parts.next()?)?;
     let month = number(date_parts.next()?)?;
     let day = number(date_parts.next()?)?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || date_parts.next().is_some() {
         return None;
     }
+    let days = days_from_civil(year, month, day) as f64 * 86_400.0;
     let Some(time) = time else {
-        return Some((year, month, day, 0, 0));
+        return Some(days);
     };
-    let (clock, offset_minutes) = match time.find(['Z', '+', '-']) {
-        Some(i) if &time[i..] == "Z" => (&time[..i], 0),
+    let (clock, offset_minutes) = match time.find(['Z', 'z', '+', '-']) {
+        Some(i) if time[i..].eq_ignore_ascii_case("z") => (&time[..i], 0),
         Some(i) => {
             let sign = if time[i..].starts_with('-') { -1 } else { 1 };
             let mut offset = time[i + 1..].split(':');
@@ -57,9 +65,11 @@ fn parse_iso(text: &str) -> Option<(i64, i64, i64, i64, i64)> {
     let mut clock_parts = clock.split(':');
     let hour = number(clock_parts.next()?)?;
     let minute = number(clock_parts.next()?)?;
-    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60
-        - offset_minutes * 60;
-    Some(from_epoch(seconds))
+    let second: f64 = match clock_parts.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0.0,
+    };
+    Some(days + (hour * 3600 + minute * 60 - offset_minutes * 60) as f64 + second)
 }
 
 fn from_epoch(seconds: i64) -> (i64, i64, i64, i64, i64) {

@@ -6,10 +6,11 @@
 //! Gives: one [`CaseResult`] per test case (pass / fail / error with the deciding predicate),
 //! plus diagnostics for malformed tests and rules that cannot be evaluated.
 
+use crate::correlation::RuleIndex;
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
-use crate::eval::{self, Event};
+use crate::eval::{self, Alert, Event, TimedEvent, evaluate_correlation};
 use crate::mapping::Mapping;
-use crate::rule::{self, Rule, RuleDocument};
+use crate::rule::{self, CorrelationRule, Rule, RuleDocument};
 use crate::yaml::{self, Node};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -77,16 +78,53 @@ fn is_test_input(path: &Path) -> bool {
 /// A detection rule and its test cases.
 pub type RuleTests = (Box<Rule>, Vec<TestCase>);
 
+/// Everything loaded for a test run: detection rules with their cases, and correlation rules
+/// (whose cases are in their own `tests:`).
+#[derive(Default)]
+pub struct TestSuite {
+    pub rules: Vec<RuleTests>,
+    pub correlations: Vec<Box<CorrelationRule>>,
+}
+
+/// A correlation test: timestamped events and the alerts (group values) they must raise.
+#[derive(Debug, Clone)]
+pub struct CorrelationCase {
+    pub name: String,
+    pub events: Vec<TimedEvent>,
+    pub alerts: Vec<Alert>,
+}
+
 /// Runs every test of the rules under `paths`; `mapping` provides `|expand` placeholder values.
 pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnostic>) {
     let mut run = TestRun::default();
-    let (rules, usage_problems) = collect_rule_tests(paths, &mut run.diagnostics);
-    for (rule, cases) in &rules {
+    let (suite, usage_problems) = collect_rule_tests(paths, &mut run.diagnostics);
+    let index = RuleIndex::from_parts(
+        suite.rules.iter().map(|(r, _)| r.as_ref()),
+        suite.correlations.iter().map(|c| c.as_ref()),
+    );
+    let mut feeds_correlation = std::collections::HashSet::new();
+    for correlation in &suite.correlations {
+        for reference in &correlation.rules {
+            if let Some(rule) = index.detection(&reference.value) {
+                feeds_correlation
+                    .insert(rule.file.display_path() + "#" + &rule.document.to_string());
+            }
+        }
+    }
+    for (rule, cases) in &suite.rules {
         if cases.is_empty() {
-            run.untested_rules.push(rule.file.display_path());
+            // A rule that only feeds a correlation is tested through it.
+            if !feeds_correlation
+                .contains(&(rule.file.display_path() + "#" + &rule.document.to_string()))
+            {
+                run.untested_rules.push(rule.file.display_path());
+            }
             continue;
         }
         run_rule(rule, cases, mapping, &mut run);
+    }
+    for correlation in &suite.correlations {
+        run_correlation(correlation, &index, mapping, &mut run);
     }
     (run, usage_problems)
 }
@@ -95,10 +133,11 @@ pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnost
 pub fn collect_rule_tests(
     paths: &[PathBuf],
     diagnostics: &mut Vec<Diagnostic>,
-) -> (Vec<RuleTests>, Vec<Diagnostic>) {
+) -> (TestSuite, Vec<Diagnostic>) {
     let (files, usage_problems) = rule::collect_files(paths, is_test_input);
     let mut run = TestRun::default();
     let mut rules: Vec<RuleTests> = Vec::new();
+    let mut correlations = Vec::new();
     let mut regression_infos = Vec::new();
     for path in files {
         let file = match rule::read_source(&path) {
@@ -116,10 +155,14 @@ pub fn collect_rule_tests(
         run.diagnostics.extend(diagnostics);
         let beside = beside_cases(&path, &mut run.diagnostics);
         for document in documents {
-            if let RuleDocument::Detection(rule) = document {
-                let mut cases = inline_cases(&rule, &mut run.diagnostics);
-                cases.extend(beside.iter().cloned());
-                rules.push((rule, cases));
+            match document {
+                RuleDocument::Detection(rule) => {
+                    let mut cases = inline_cases(&rule, &mut run.diagnostics);
+                    cases.extend(beside.iter().cloned());
+                    rules.push((rule, cases));
+                }
+                RuleDocument::Correlation(correlation) => correlations.push(correlation),
+                RuleDocument::Filter(_) => {}
             }
         }
     }
@@ -142,7 +185,177 @@ pub fn collect_rule_tests(
         }
     }
     diagnostics.extend(run.diagnostics);
-    (rules, usage_problems)
+    (
+        TestSuite {
+            rules,
+            correlations,
+        },
+        usage_problems,
+    )
+}
+
+/// Runs a correlation rule's tests: every member rule evaluated on every event, windows and
+/// groups as the generated queries form them, alerts compared as sets of group values.
+fn run_correlation(
+    correlation: &CorrelationRule,
+    index: &RuleIndex<'_>,
+    mapping: &Mapping,
+    run: &mut TestRun,
+) {
+    let mut diagnostics = Vec::new();
+    let cases = match &correlation.meta.tests {
+        Some(list) => correlation_cases(&correlation.file, list, &mut diagnostics),
+        None => {
+            run.untested_rules.push(correlation.file.display_path());
+            return;
+        }
+    };
+    run.diagnostics.extend(diagnostics);
+    let title = correlation
+        .meta
+        .title
+        .as_ref()
+        .map_or_else(String::new, |t| t.value.clone());
+    let result = |name: &str, status, message: String| CaseResult {
+        path: correlation.file.display_path(),
+        rule_id: correlation.meta.id.as_ref().map(|id| id.value.clone()),
+        rule_title: title.clone(),
+        test: name.to_string(),
+        status,
+        message,
+        event: None,
+    };
+    let prepared = crate::correlation::resolve(correlation, index).and_then(|plan| {
+        let exprs = plan
+            .members
+            .iter()
+            .map(|m| {
+                crate::ir::lower_rule(m.rule)
+                    .and_then(|l| mapping.expand_placeholders(m.rule, &l.expr))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((plan, exprs))
+    });
+    let (plan, exprs) = match prepared {
+        Ok(prepared) => prepared,
+        Err(errors) => {
+            let message = errors
+                .first()
+                .map_or_else(String::new, |d| d.message.clone());
+            for case in &cases {
+                run.results.push(result(
+                    &case.name,
+                    Status::Error,
+                    format!("the correlation does not compile: {message}"),
+                ));
+            }
+            run.diagnostics.extend(errors);
+            return;
+        }
+    };
+    for case in &cases {
+        run.results
+            .push(match evaluate_correlation(&plan, &exprs, &case.events) {
+                Ok(alerts) => {
+                    let mut expected = case.alerts.clone();
+                    expected.sort();
+                    let shown =
+                        |alerts: &[Alert]| serde_json::to_string(alerts).unwrap_or_default();
+                    if alerts == expected {
+                        result(
+                            &case.name,
+                            Status::Pass,
+                            format!("alerts: {}", shown(&alerts)),
+                        )
+                    } else {
+                        result(
+                            &case.name,
+                            Status::Fail,
+                            format!(
+                                "expected alerts {}, got {}",
+                                shown(&expected),
+                                shown(&alerts)
+                            ),
+                        )
+                    }
+                }
+                Err(message) => result(&case.name, Status::Error, message),
+            });
+    }
+}
+
+/// `[{name, events: [{time, event}], alerts: [{group: value}]}]`
+fn correlation_cases(
+    file: &Arc<SourceFile>,
+    list: &Node,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<CorrelationCase> {
+    let mut cases = Vec::new();
+    for (index, item) in list.as_sequence().unwrap_or_default().iter().enumerate() {
+        let name = item
+            .get("name")
+            .and_then(Node::as_str)
+            .map_or_else(|| format!("test {}", index + 1), str::to_string);
+        let mut events = Vec::new();
+        let mut ok = true;
+        for entry in item
+            .get("events")
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+        {
+            let time = entry
+                .get("time")
+                .map(Node::to_json)
+                .as_ref()
+                .and_then(crate::eval::epoch_seconds);
+            match (time, entry.get("event")) {
+                (Some(time), Some(event)) if event.as_mapping().is_some() => {
+                    events.push(TimedEvent {
+                        time,
+                        event: Event::Json(event.to_json()),
+                    })
+                }
+                _ => {
+                    ok = false;
+                    diagnostics.push(
+                        Diagnostic::error("invalid-test", "a correlation test event needs `time:` (ISO 8601 or epoch seconds) and `event:`")
+                            .in_file(file)
+                            .at(entry.span, "incomplete event"),
+                    );
+                }
+            }
+        }
+        let alerts: Option<Vec<Alert>> =
+            item.get("alerts")
+                .and_then(Node::as_sequence)
+                .map(|alerts| {
+                    alerts
+                        .iter()
+                        .map(|alert| {
+                            alert
+                                .as_mapping()
+                                .unwrap_or_default()
+                                .iter()
+                                .map(|(k, v)| {
+                                    (
+                                        k.as_str().unwrap_or_default().to_string(),
+                                        v.as_str().unwrap_or_default().to_string(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .collect()
+                });
+        match alerts {
+            Some(alerts) if ok && item.get("events").is_some() => cases.push(CorrelationCase { name, events, alerts }),
+            _ => diagnostics.push(
+                Diagnostic::error("invalid-test", format!("correlation test `{name}` needs `events:` and `alerts:` (a list, empty for none)"))
+                    .in_file(file)
+                    .at(item.span, "incomplete test"),
+            ),
+        }
+    }
+    cases
 }
 
 fn run_rule(rule: &Rule, cases: &[TestCase], mapping: &Mapping, run: &mut TestRun) {

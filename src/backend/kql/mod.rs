@@ -7,6 +7,7 @@
 //! `tostring()` wrapping; a predicate that can evaluate to null is made null-safe where it sits
 //! under a `not`, so a missing value never drops a row that the rule keeps.
 
+pub mod correlation;
 pub mod literal;
 
 use super::{LINE_WIDTH, Templates};
@@ -40,6 +41,11 @@ pub fn compile(
         id => rule.id(),
     };
     templates.render(Target::Kql, context).map_err(|d| vec![d])
+}
+
+/// A target field as a string expression of `table` (correlation projections).
+pub fn field_as_string(schema: &SentinelSchema, table: &str, name: &str) -> String {
+    field_expr(schema, table, name).as_string()
 }
 
 struct Renderer<'a> {
@@ -79,37 +85,42 @@ impl FieldExpr {
     }
 }
 
+/// How a target field reads in KQL: a column, or a property of a dynamic (or JSON string) column.
+fn field_expr(schema: &SentinelSchema, table: &str, name: &str) -> FieldExpr {
+    let mut segments = name.split('.');
+    let column = segments.next().unwrap_or(name);
+    let properties: Vec<&str> = segments.collect();
+    if !properties.is_empty() && properties.iter().all(|p| !p.is_empty()) {
+        let path = literal::property_path(column, &properties);
+        // Some tables keep JSON in string columns (e.g. AWSCloudTrail.RequestParameters):
+        // parse it before reading a property.
+        let text = match schema.column_type(table, column) {
+            Some(ColumnType::String) => {
+                let property_part = &path[literal::column(column).len()..];
+                format!("parse_json({}){property_part}", literal::column(column))
+            }
+            _ => path,
+        };
+        return FieldExpr {
+            text,
+            kind: FieldKind::Dynamic,
+        };
+    }
+    let kind = match schema.column_type(table, name) {
+        Some(ColumnType::String) | None => FieldKind::String,
+        Some(other) => FieldKind::Typed(other),
+    };
+    FieldExpr {
+        text: literal::column(name),
+        kind,
+    }
+}
+
 type Rendered = Result<String, Vec<Diagnostic>>;
 
 impl Renderer<'_> {
     fn field(&self, name: &str) -> FieldExpr {
-        let mut segments = name.split('.');
-        let column = segments.next().unwrap_or(name);
-        let properties: Vec<&str> = segments.collect();
-        if !properties.is_empty() && properties.iter().all(|p| !p.is_empty()) {
-            let path = literal::property_path(column, &properties);
-            // Some tables keep JSON in string columns (e.g. AWSCloudTrail.RequestParameters):
-            // parse it before reading a property.
-            let text = match self.schema.column_type(self.table, column) {
-                Some(ColumnType::String) => {
-                    let property_part = &path[literal::column(column).len()..];
-                    format!("parse_json({}){property_part}", literal::column(column))
-                }
-                _ => path,
-            };
-            return FieldExpr {
-                text,
-                kind: FieldKind::Dynamic,
-            };
-        }
-        let kind = match self.schema.column_type(self.table, name) {
-            Some(ColumnType::String) | None => FieldKind::String,
-            Some(other) => FieldKind::Typed(other),
-        };
-        FieldExpr {
-            text: literal::column(name),
-            kind,
-        }
+        field_expr(self.schema, self.table, name)
     }
 
     fn render(&self, expr: &Expr, negated: bool, indent: usize) -> Rendered {

@@ -7,6 +7,7 @@
 //! A conjunct is never split across the two, so the boolean structure stays exact. In `where`,
 //! a test on a missing field is null, so under `NOT` each test is guarded with `isnotnull()`.
 
+pub mod correlation;
 pub mod literal;
 
 use super::{LINE_WIDTH, Templates};
