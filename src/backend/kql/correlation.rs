@@ -132,7 +132,7 @@ fn indent(text: &str, spaces: usize) -> String {
 /// A timespan literal: whole days, hours, minutes or seconds.
 fn kql_timespan(seconds: u64) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60)] {
-        if seconds % size == 0 {
+        if seconds.is_multiple_of(size) {
             return format!("{}{unit}", seconds / size);
         }
     }
