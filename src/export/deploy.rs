@@ -60,9 +60,9 @@ impl Duration {
     }
 
     fn largest_unit(self) -> (u32, char) {
-        if self.minutes > 0 && self.minutes % (24 * 60) == 0 {
+        if self.minutes > 0 && self.minutes.is_multiple_of(24 * 60) {
             (self.minutes / (24 * 60), 'D')
-        } else if self.minutes > 0 && self.minutes % 60 == 0 {
+        } else if self.minutes > 0 && self.minutes.is_multiple_of(60) {
             (self.minutes / 60, 'H')
         } else {
             (self.minutes, 'M')

@@ -103,10 +103,12 @@ fn is_version(value: &str) -> bool {
 fn literal_block(value: &str, content_column: usize) -> Option<String> {
     let body = value.trim_end_matches('\n');
     let trailing_newlines = value.len() - body.len();
-    if body.is_empty() || body.starts_with([' ', '\t']) {
-        return None;
-    }
     let lines: Vec<&str> = body.split('\n').collect();
+    // The first non-empty line sets the block's indentation: it must not start with a blank.
+    match lines.iter().find(|line| !line.is_empty()) {
+        Some(first) if !first.starts_with([' ', '\t']) => {}
+        _ => return None,
+    }
     if lines
         .iter()
         .any(|line| !line.is_empty() && line.trim_matches([' ', '\t']).is_empty())

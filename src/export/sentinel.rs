@@ -873,7 +873,7 @@ fn read_entity_mappings(
                     "letters, digits and _ only, not starting with a digit, at most 500 characters",
                 ));
             } else if let Some(columns) = columns
-                && !columns.iter().any(|c| *c == column.value)
+                && !columns.contains(&column.value)
             {
                 diagnostics.push(unknown_column_warning(reader, &column, table));
             }
@@ -971,7 +971,7 @@ fn read_custom_details(
                 "letters, digits and _ only, not starting with a digit",
             ));
         } else if let Some(columns) = columns
-            && !columns.iter().any(|c| *c == column.value)
+            && !columns.contains(&column.value)
         {
             diagnostics.push(unknown_column_warning(reader, &column, table));
         }

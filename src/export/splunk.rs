@@ -437,9 +437,12 @@ pub fn cron_for_schedule(schedule: Duration) -> Option<String> {
     let minutes = schedule.minutes;
     match minutes {
         1 => Some("* * * * *".to_string()),
-        2..60 if 60 % minutes == 0 => Some(format!("*/{minutes} * * * *")),
+        2..60 if 60u32.is_multiple_of(minutes) => Some(format!("*/{minutes} * * * *")),
         60 => Some("0 * * * *".to_string()),
-        _ if minutes % 60 == 0 && minutes < 24 * 60 && (24 * 60) % minutes == 0 => {
+        _ if minutes.is_multiple_of(60)
+            && minutes < 24 * 60
+            && (24 * 60u32).is_multiple_of(minutes) =>
+        {
             Some(format!("0 */{} * * *", minutes / 60))
         }
         1440 => Some("0 0 * * *".to_string()),
