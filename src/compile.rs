@@ -8,7 +8,7 @@ use crate::backend::{self, CorrelationMember, Templates};
 use crate::correlation::{self, CorrelationPlan, RuleIndex};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
-use crate::mapping::{Mapping, SentinelSchema, Target};
+use crate::mapping::{Mapping, ResolvedSource, SentinelSchema, Target};
 use crate::rule::{self, Rule, RuleDocument};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -33,6 +33,18 @@ pub struct CompiledQuery {
     pub query: String,
 }
 
+/// A rule's query with its source, for stages after compilation (export).
+#[derive(Debug, Clone)]
+pub struct RuleQuery {
+    pub query: String,
+    pub source: ResolvedSource,
+    /// Target field names the query tests, first use first.
+    pub fields: Vec<String>,
+    /// The query's output columns when it reshapes its rows (correlations aggregate); `None`
+    /// when it returns the table's rows as they are.
+    pub output_columns: Option<Vec<String>>,
+}
+
 /// The results of compiling a set of files.
 #[derive(Debug, Default)]
 pub struct CompileOutcome {
@@ -54,12 +66,33 @@ impl Compiler {
 
     /// Compiles one detection rule through lower → map → backend.
     pub fn compile_rule(&self, rule: &Rule) -> Result<String, Vec<Diagnostic>> {
+        self.compile_rule_with_source(rule)
+            .map(|compiled| compiled.query)
+    }
+
+    /// Like [`Compiler::compile_rule`], and also says where the events come from and which
+    /// target fields the query tests (what `siemc export` needs for entity mappings).
+    pub fn compile_rule_with_source(&self, rule: &Rule) -> Result<RuleQuery, Vec<Diagnostic>> {
         let lowered = ir::lower_rule(rule)?;
         let mapped = self.mapping.map_rule(rule, &lowered)?;
-        match self.target {
+        let query = match self.target {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
             Target::Spl => backend::spl::compile(rule, &mapped, &self.templates),
+        }?;
+        let mut fields: Vec<String> = Vec::new();
+        for predicate in mapped.expr.predicates() {
+            if let Some(field) = &predicate.field
+                && !fields.contains(field)
+            {
+                fields.push(field.clone());
+            }
         }
+        Ok(RuleQuery {
+            query,
+            source: mapped.source,
+            fields,
+            output_columns: None,
+        })
     }
 
     /// Compiles a correlation rule: each member through the pipeline, then the backend's

@@ -3,7 +3,7 @@
 //! The stages, in data-flow order (see ARCHITECTURE.md):
 //! [`rule`] (YAML with spans → typed rules) → [`condition`] (pest grammar → AST) →
 //! [`ir`] (one boolean expression over predicates) → [`mapping`] (target tables and field
-//! names) → [`backend`] (query text). [`diagnostic`] is the one problem model of every stage;
+//! names) → [`backend`] (query text) → [`export`] (deployable Sentinel and Splunk rule files). [`diagnostic`] is the one problem model of every stage;
 //! [`compile`] runs the pipeline and [`cli`] is what the binary calls.
 
 pub mod backend;
@@ -13,6 +13,7 @@ pub mod condition;
 pub mod correlation;
 pub mod diagnostic;
 pub mod eval;
+pub mod export;
 pub mod ir;
 pub mod mapping;
 pub mod query;

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use siemc::cli;
+use siemc::export::ExportFormat;
 use siemc::mapping::Target;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,27 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: TestFormatArg,
     },
+    /// Export rules as deployable SIEM content: Sentinel analytic rules (YAML or ARM), Splunk savedsearches.conf.
+    Export {
+        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// What to produce.
+        #[arg(long = "to", value_enum)]
+        to: ExportArg,
+        /// Directory to write into (one file per rule for Sentinel, savedsearches.conf for Splunk); default stdout.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Extra mapping file (repeatable; later files win over earlier ones and the built-in mapping).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+        /// Directory with templates (`export/*.jinja`, `kql/query.jinja`, `spl/query.jinja`) overriding the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// Splunk: add Enterprise Security correlation-search and notable keys to every stanza.
+        #[arg(long)]
+        es: bool,
+    },
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
@@ -97,6 +119,13 @@ enum DiagnosticFormatArg {
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportArg {
+    SentinelYaml,
+    SentinelArm,
+    SplunkConf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -176,6 +205,25 @@ fn main() -> ExitCode {
                 DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
                 DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
             },
+        }),
+        Command::Export {
+            paths,
+            to,
+            output,
+            mappings,
+            templates,
+            es,
+        } => cli::export::run(&cli::export::ExportArgs {
+            paths,
+            format: match to {
+                ExportArg::SentinelYaml => ExportFormat::SentinelYaml,
+                ExportArg::SentinelArm => ExportFormat::SentinelArm,
+                ExportArg::SplunkConf => ExportFormat::SplunkConf,
+            },
+            output,
+            mappings,
+            templates,
+            es,
         }),
     };
     ExitCode::from(code)

@@ -4,9 +4,14 @@ use std::path::{Path, PathBuf};
 
 const KQL_QUERY: &str = include_str!("../../templates/kql/query.jinja");
 const SPL_QUERY: &str = include_str!("../../templates/spl/query.jinja");
+const SENTINEL_YAML: &str = include_str!("../../templates/export/sentinel.yaml.jinja");
+const SENTINEL_ARM: &str = include_str!("../../templates/export/sentinel-arm.json.jinja");
+const SAVEDSEARCHES_CONF: &str = include_str!("../../templates/export/savedsearches.conf.jinja");
 
-/// The query-skeleton templates: embedded ones, or a user's directory laid out the same way
-/// (`<dir>/kql/query.jinja`, `<dir>/spl/query.jinja`; a missing file falls back to the embedded one).
+/// Every template siemc renders: the query skeletons of the backends and the file layouts of
+/// `siemc export`. Embedded ones, or a user's directory laid out the same way
+/// (`<dir>/kql/query.jinja`, `<dir>/spl/query.jinja`, `<dir>/export/sentinel.yaml.jinja`, ...;
+/// a missing file falls back to the embedded one).
 pub struct Templates {
     env: minijinja::Environment<'static>,
 }
@@ -31,9 +36,14 @@ impl Templates {
         // Queries are not HTML: never escape.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // Export templates write YAML, JSON and conf values; the encoders live with export.
+        crate::export::format::register_filters(&mut env);
         for (name, embedded) in [
             ("kql/query.jinja", KQL_QUERY),
             ("spl/query.jinja", SPL_QUERY),
+            ("export/sentinel.yaml.jinja", SENTINEL_YAML),
+            ("export/sentinel-arm.json.jinja", SENTINEL_ARM),
+            ("export/savedsearches.conf.jinja", SAVEDSEARCHES_CONF),
         ] {
             let user: Option<(PathBuf, String)> = dir.and_then(|d| {
                 let path = d.join(name);
@@ -61,5 +71,16 @@ impl Templates {
             .render(context)
             .map_err(|e| Diagnostic::error("invalid-template", format!("{name}: {e}")))?;
         Ok(text.trim_end().to_string())
+    }
+
+    /// Renders a whole-file template by name (e.g. `export/sentinel.yaml.jinja`).
+    pub fn render_file(&self, name: &str, context: minijinja::Value) -> Result<String, Diagnostic> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| Diagnostic::error("invalid-template", e.to_string()))?;
+        template
+            .render(context)
+            .map_err(|e| Diagnostic::error("invalid-template", format!("{name}: {e}")))
     }
 }

@@ -3,6 +3,7 @@
 //! (0 all fine, 1 some input has errors, 2 usage or I/O error).
 
 pub mod compile;
+pub mod export;
 pub mod query_check;
 pub mod test;
 

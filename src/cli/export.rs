@@ -1,0 +1,64 @@
+//! `siemc export PATH... --to sentinel-yaml|sentinel-arm|splunk-conf [-o DIR] [--mapping FILE]...
+//! [--templates DIR] [--es]`
+
+use super::{exit, report_to_stderr};
+use crate::backend::Templates;
+use crate::diagnostic::Diagnostic;
+use crate::export::{self, ExportFormat, Exporter};
+use crate::mapping::Mapping;
+use crate::rule::collect_rule_paths;
+use std::io::Write;
+use std::path::PathBuf;
+
+pub struct ExportArgs {
+    pub paths: Vec<PathBuf>,
+    pub format: ExportFormat,
+    /// `-o DIR`; `None` writes to stdout.
+    pub output: Option<PathBuf>,
+    pub mappings: Vec<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub es: bool,
+}
+
+pub fn run(args: &ExportArgs) -> u8 {
+    let setup: Result<Exporter, Vec<Diagnostic>> = (|| {
+        let mapping = Mapping::with_files(args.format.target(), &args.mappings)?;
+        let templates = match &args.templates {
+            Some(dir) => Templates::from_dir(dir).map_err(|d| vec![d])?,
+            None => Templates::embedded(),
+        };
+        Ok(Exporter::new(args.format, mapping, templates, args.es))
+    })();
+    let exporter = match setup {
+        Ok(exporter) => exporter,
+        Err(diagnostics) => {
+            report_to_stderr(&diagnostics);
+            return exit::USAGE;
+        }
+    };
+    let (paths, path_problems) = collect_rule_paths(&args.paths);
+    let outcome = exporter.export_paths(&paths);
+    report_to_stderr(&path_problems);
+    report_to_stderr(&outcome.diagnostics);
+    // A template that fails to render or a file that cannot be written is not the rules' fault.
+    let written: Result<(), Diagnostic> = match &args.output {
+        Some(dir) => exporter
+            .render_files(&outcome)
+            .and_then(|files| export::write_files(dir, &files)),
+        None => exporter.render_stdout(&outcome).map(|text| {
+            // Broken pipe (e.g. `| head`): nothing more can be written, nothing to report.
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }),
+    };
+    if let Err(problem) = written {
+        report_to_stderr(&[problem]);
+        return exit::USAGE;
+    }
+    if !path_problems.is_empty() {
+        exit::USAGE
+    } else if outcome.diagnostics.iter().any(Diagnostic::is_error) {
+        exit::INPUT_ERRORS
+    } else {
+        exit::OK
+    }
+}
