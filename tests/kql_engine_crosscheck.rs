@@ -230,3 +230,234 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
     );
     assert!(agreed > 0);
 }
+
+/// The row of an event in a member's table: Sigma names turned into that table's columns.
+fn event_row(
+    mapping: &Mapping,
+    entry: &siemc::mapping::SourceEntry,
+    schema: &SentinelSchema,
+    table: &str,
+    event: &Value,
+    columns: &mut BTreeMap<String, &'static str>,
+) -> Map<String, Value> {
+    let mut flat = Vec::new();
+    flatten("", event, &mut flat);
+    let mut row = Map::new();
+    for (path, value) in flat {
+        let target = mapping.field_name(entry, &path);
+        let mut segments = target.split('.');
+        let column = segments.next().unwrap_or(&target).to_string();
+        let rest: Vec<&str> = segments.collect();
+        let kind = duckdb_type(schema.column_type(table, &column), !rest.is_empty());
+        columns.entry(column.clone()).or_insert(kind);
+        if rest.is_empty() {
+            row.insert(column, value);
+        } else {
+            let mut slot = row.entry(column).or_insert_with(|| json!({}));
+            for segment in rest {
+                slot = slot
+                    .as_object_mut()
+                    .expect("nested object")
+                    .entry(segment)
+                    .or_insert_with(|| json!({}));
+            }
+            *slot = value;
+        }
+    }
+    row
+}
+
+#[test]
+fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.is_file(),
+        "the KQL engine is not installed: run scripts/test.sh"
+    );
+    let mut diagnostics = Vec::new();
+    let (suite, _) = collect_rule_tests(
+        &[root.join("tests/fixtures/correlation"), root.join("rules")],
+        &mut diagnostics,
+    );
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let index = siemc::correlation::RuleIndex::from_parts(
+        suite.rules.iter().map(|(r, _)| r.as_ref()),
+        suite.correlations.iter().map(|c| c.as_ref()),
+    );
+    let mapping = Mapping::builtin(Target::Kql);
+    let schema = SentinelSchema::builtin();
+    let compiler = common::compiler(Target::Kql);
+    let mut cases = Vec::new();
+    let mut expected: BTreeMap<String, (Vec<Vec<String>>, String)> = BTreeMap::new();
+    for correlation in &suite.correlations {
+        let plan = siemc::correlation::resolve(correlation, &index).expect("fixtures resolve");
+        let query = compiler.compile_correlation(&plan).expect("compiles");
+        let exprs: Vec<Expr> = plan
+            .members
+            .iter()
+            .map(|m| {
+                let lowered = siemc::ir::lower_rule(m.rule).expect("lowers");
+                mapping
+                    .expand_placeholders(m.rule, &lowered.expr)
+                    .expect("expands")
+            })
+            .collect();
+        let percentile = plan.kind == siemc::correlation::CorrelationKind::ValuePercentile;
+        let mut output: Vec<String> = plan
+            .group_by
+            .iter()
+            .map(|g| kql::literal::column(g))
+            .collect();
+        if percentile {
+            output.push("Value".to_string());
+        }
+        for (case_index, case) in siemc::testcases::correlation_tests(correlation, &mut diagnostics)
+            .iter()
+            .enumerate()
+        {
+            // Each event goes into every member table once (the members' conditions pick).
+            let mut tables: BTreeMap<
+                String,
+                (BTreeMap<String, &'static str>, Vec<Map<String, Value>>),
+            > = BTreeMap::new();
+            for member in &plan.members {
+                let (_, entry) = mapping.find_source(member.rule).expect("mapped");
+                let table = entry.table.clone().expect("a table");
+                if tables.contains_key(&table) {
+                    continue;
+                }
+                let mut columns = BTreeMap::new();
+                columns.insert("TimeGenerated".to_string(), "TIMESTAMP");
+                let mapped = mapping
+                    .map_rule(member.rule, &siemc::ir::lower_rule(member.rule).unwrap())
+                    .unwrap();
+                for field in referenced_fields(&mapped.expr) {
+                    let column = field.split('.').next().unwrap_or(&field).to_string();
+                    columns.entry(column).or_insert(duckdb_type(
+                        schema.column_type(&table, field.split('.').next().unwrap()),
+                        field.contains('.'),
+                    ));
+                }
+                let mut rows = Vec::new();
+                for timed in &case.events {
+                    let Event::Json(event) = &timed.event else {
+                        unreachable!()
+                    };
+                    let mut row = event_row(&mapping, entry, schema, &table, event, &mut columns);
+                    row.insert(
+                        "TimeGenerated".to_string(),
+                        json!(eval::iso_from_epoch(timed.time)),
+                    );
+                    rows.push(row);
+                }
+                tables.insert(table, (columns, rows));
+            }
+            // Group and value columns must exist in every table.
+            for member in &plan.members {
+                let (_, entry) = mapping.find_source(member.rule).unwrap();
+                let table = entry.table.clone().unwrap();
+                let targets: Vec<String> = member
+                    .group_fields
+                    .iter()
+                    .map(|(_, f)| mapping.field_name(entry, f))
+                    .chain(plan.field.iter().map(|f| mapping.field_name(entry, f)))
+                    .collect();
+                let (columns, _) = tables.get_mut(&table).unwrap();
+                for target in targets {
+                    let column = target.split('.').next().unwrap().to_string();
+                    columns.entry(column.clone()).or_insert(duckdb_type(
+                        schema.column_type(&table, &column),
+                        target.contains('.'),
+                    ));
+                }
+            }
+            let alerts =
+                eval::evaluate_correlation(&plan, &exprs, &case.events).expect("evaluates");
+            let mut rows: Vec<Vec<String>> = alerts
+                .iter()
+                .map(|alert| {
+                    let mut row: Vec<String> =
+                        plan.group_by.iter().map(|g| alert[g].clone()).collect();
+                    if percentile {
+                        row.push(alert[plan.field.as_ref().unwrap()].clone());
+                    }
+                    row
+                })
+                .collect();
+            rows.sort();
+            let id = format!(
+                "{} / {}",
+                common::relative(correlation.file.path()).display(),
+                case.name
+            );
+            let _ = case_index;
+            expected.insert(id.clone(), (rows, query.clone()));
+            let tables_json: Vec<Value> = tables
+                .iter()
+                .map(|(table, (columns, rows))| {
+                    json!({
+                        "table": table,
+                        "columns": columns.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>(),
+                        "rows": rows
+                            .iter()
+                            .map(|row| columns.iter().map(|(n, k)| cell(k, row.get(n))).collect::<Vec<_>>())
+                            .collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            cases.push(json!({"id": id, "tables": tables_json, "query": query, "output": output}));
+        }
+    }
+    assert!(
+        cases.len() >= 10,
+        "the correlation fixtures and the pack's rule, got {}",
+        cases.len()
+    );
+    let mut child = Command::new(&python)
+        .arg(root.join("tests/kql_engine/crosscheck.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let input: String = cases.iter().map(|c| c.to_string() + "\n").collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let mut agreed = 0;
+    let mut unsupported = Vec::new();
+    let mut disagreements = Vec::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let result: Value = serde_json::from_str(line).unwrap();
+        let id = result["id"].as_str().unwrap().to_string();
+        let (rows, query) = &expected[&id];
+        if let Some(message) = result.get("unsupported") {
+            unsupported.push(format!("{id}: {}", message.as_str().unwrap_or_default()));
+        } else if let Some(engine_rows) = result.get("rows") {
+            let engine_rows: Vec<Vec<String>> =
+                serde_json::from_value(engine_rows.clone()).unwrap();
+            if &engine_rows == rows {
+                agreed += 1;
+            } else {
+                disagreements.push(format!(
+                    "{id}: engine {engine_rows:?}, evaluator {rows:?}\n{query}"
+                ));
+            }
+        } else {
+            disagreements.push(format!("{id}: engine error {}\n{query}", result["error"]));
+        }
+    }
+    eprintln!(
+        "duckdb-kql agreed with the evaluator on {agreed} of {} correlation test cases",
+        cases.len()
+    );
+    for line in &unsupported {
+        eprintln!("not run by duckdb-kql (engine lacks it): {line}");
+    }
+    assert!(
+        disagreements.is_empty(),
+        "disagreements:\n{}",
+        disagreements.join("\n\n")
+    );
+}

@@ -11,7 +11,7 @@ mod time;
 
 pub use correlation::{Alert, TimedEvent, evaluate_correlation};
 pub use event::{Event, Lookup, scalar_text};
-pub use time::epoch_seconds;
+pub use time::{epoch_seconds, iso_from_epoch};
 
 use crate::ir::{
     Comparison, Expr, Matcher, Number, Pattern, PatternPart, Position, Predicate, RegexFlags,

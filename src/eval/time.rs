@@ -72,6 +72,16 @@ fn parse_iso(text: &str) -> Option<f64> {
     Some(days + (hour * 3600 + minute * 60 - offset_minutes * 60) as f64 + second)
 }
 
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of seconds since the epoch, fractions dropped.
+pub fn iso_from_epoch(seconds: f64) -> String {
+    let whole = seconds.floor() as i64;
+    let (year, month, day, hour, minute) = from_epoch(whole);
+    format!(
+        "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{:02}",
+        whole.rem_euclid(60)
+    )
+}
+
 fn from_epoch(seconds: i64) -> (i64, i64, i64, i64, i64) {
     let days = seconds.div_euclid(86_400);
     let in_day = seconds.rem_euclid(86_400);

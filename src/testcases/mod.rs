@@ -284,6 +284,17 @@ fn run_correlation(
     }
 }
 
+/// The test cases of a correlation rule (its `tests:`), with problems reported.
+pub fn correlation_tests(
+    correlation: &CorrelationRule,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<CorrelationCase> {
+    match &correlation.meta.tests {
+        Some(list) => correlation_cases(&correlation.file, list, diagnostics),
+        None => Vec::new(),
+    }
+}
+
 /// `[{name, events: [{time, event}], alerts: [{group: value}]}]`
 fn correlation_cases(
     file: &Arc<SourceFile>,

@@ -1,5 +1,5 @@
 //! Correlation rules in KQL: the members' queries projected to common columns (`union` when
-//! there are several), then `summarize … by Window = bin_at(TimeGenerated, span, epoch), groups`
+//! there are several), then `summarize … by Window = bin(TimeGenerated, span), groups`
 //! and the condition. Fixed windows, as the evaluator.
 
 use super::literal;
@@ -49,10 +49,14 @@ pub fn compile(
             .collect();
         format!("union\n{}", indent(&parts.join(",\n"), 4))
     };
-    let window = format!(
-        "Window = bin_at(TimeGenerated, {}, datetime(1970-01-01))",
-        kql_timespan(plan.timespan_seconds)
-    );
+    // `bin` rounds relative to 0001-01-01, which is a multiple of every span that divides a day
+    // away from the Unix epoch: the same windows. Other spans are anchored at the epoch.
+    let span = kql_timespan(plan.timespan_seconds);
+    let window = if 86_400 % plan.timespan_seconds == 0 {
+        format!("Window = bin(TimeGenerated, {span})")
+    } else {
+        format!("Window = bin_at(TimeGenerated, {span}, datetime(1970-01-01))")
+    };
     let by = std::iter::once(window.clone())
         .chain(groups.iter().cloned())
         .collect::<Vec<_>>()
@@ -100,7 +104,7 @@ pub fn compile(
             condition("RuleCount")
         ),
         CorrelationKind::TemporalOrdered => format!(
-            "| summarize First = minif(TimeGenerated, SigmaRule == {}), Last = maxif(TimeGenerated, SigmaRule == {}) by {by}\n| where isnotnull(First) and isnotnull(Last) and First <= Last",
+            "| summarize First = min(iff(SigmaRule == {}, TimeGenerated, datetime(null))), Last = max(iff(SigmaRule == {}, TimeGenerated, datetime(null))) by {by}\n| where isnotnull(First) and isnotnull(Last) and First <= Last",
             literal::string(&members[0].label),
             literal::string(&members[1].label)
         ),
