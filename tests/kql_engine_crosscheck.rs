@@ -231,6 +231,9 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
     assert!(agreed > 0);
 }
 
+/// A table's columns (name → DuckDB type) and rows.
+type TableRows = (BTreeMap<String, &'static str>, Vec<Map<String, Value>>);
+
 /// The row of an event in a member's table: Sigma names turned into that table's columns.
 fn event_row(
     mapping: &Mapping,
@@ -317,10 +320,7 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
             .enumerate()
         {
             // Each event goes into every member table once (the members' conditions pick).
-            let mut tables: BTreeMap<
-                String,
-                (BTreeMap<String, &'static str>, Vec<Map<String, Value>>),
-            > = BTreeMap::new();
+            let mut tables: BTreeMap<String, TableRows> = BTreeMap::new();
             for member in &plan.members {
                 let (_, entry) = mapping.find_source(member.rule).expect("mapped");
                 let table = entry.table.clone().expect("a table");
