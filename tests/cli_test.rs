@@ -156,7 +156,7 @@ fn regression_data_layout() {
 
 #[test]
 fn shipped_rules_pass_their_tests() {
-    let output = siemc(&["test", "rules", "tests/fixtures/test_rules"]);
+    let output = siemc(&["test", "rules", "tests/fixtures/test_rules", "tests/fixtures/correlation"]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
