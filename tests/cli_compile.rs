@@ -1,32 +1,11 @@
 //! Command-line tests of `siemc compile`: formats, several files, bad files among good ones,
 //! exit codes (DESIGN.md §2).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn siemc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siemc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("siemc runs")
-}
+use common::{siemc, stderr, stdout, temp_dir};
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("siemc-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 const GOOD: &str = "title: Whoami
 id: 11111111-1111-4111-8111-111111111111

@@ -1,35 +1,14 @@
 //! Command-line tests of `siemc export`: each format to stdout and to `-o DIR`, bad rules among
 //! good ones, `--es`, `--templates`, exit codes (DESIGN.md §2).
 
+mod common;
+
+use common::{siemc, stderr, stdout, temp_dir};
+
 mod export_support;
 
 use export_support::parse_conf;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn siemc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siemc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("siemc runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("siemc-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn rule(id: &str, title: &str) -> String {
     format!(

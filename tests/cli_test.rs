@@ -1,24 +1,9 @@
 //! Command-line tests of `siemc test`: the three formats, failing tests, tests beside a rule,
 //! regression data, exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn siemc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siemc"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("siemc runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("siemc-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{siemc, temp_dir};
 
 const RULE: &str = "title: Whoami
 id: 11111111-1111-4111-8111-111111111111
@@ -156,7 +141,12 @@ fn regression_data_layout() {
 
 #[test]
 fn shipped_rules_pass_their_tests() {
-    let output = siemc(&["test", "rules", "tests/fixtures/test_rules", "tests/fixtures/correlation"]);
+    let output = siemc(&[
+        "test",
+        "rules",
+        "tests/fixtures/test_rules",
+        "tests/fixtures/correlation",
+    ]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(

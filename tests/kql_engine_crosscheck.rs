@@ -127,30 +127,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
             {
                 matched.insert(index);
             }
-            let mut flat = Vec::new();
-            flatten("", event, &mut flat);
-            let mut row = Map::new();
-            for (path, value) in flat {
-                let target = mapping.field_name(entry, &path);
-                let mut segments = target.split('.');
-                let column = segments.next().unwrap_or(&target).to_string();
-                let rest: Vec<&str> = segments.collect();
-                let kind = duckdb_type(schema.column_type(&table, &column), !rest.is_empty());
-                columns.entry(column.clone()).or_insert(kind);
-                if rest.is_empty() {
-                    row.insert(column, value);
-                } else {
-                    let mut slot = row.entry(column).or_insert_with(|| json!({}));
-                    for segment in rest {
-                        slot = slot
-                            .as_object_mut()
-                            .expect("nested object")
-                            .entry(segment)
-                            .or_insert_with(|| json!({}));
-                    }
-                    *slot = value;
-                }
-            }
+            let row = event_row(&mapping, entry, schema, &table, event, &mut columns);
             rows_by_column.push(row);
         }
         let rows: Vec<Vec<Value>> = rows_by_column
@@ -177,23 +154,11 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         "expected the fixtures and the Storm-0558 pack, got {}",
         cases.len()
     );
-    let mut child = Command::new(&python)
-        .arg(root.join("tests/kql_engine/crosscheck.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let input: String = cases.iter().map(|c| c.to_string() + "\n").collect();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(output.status.success());
+    let results = run_engine(&python, root, &cases);
     let mut agreed = 0;
     let mut unsupported = Vec::new();
     let mut disagreements = Vec::new();
-    for line in String::from_utf8(output.stdout).unwrap().lines() {
-        let result: Value = serde_json::from_str(line).unwrap();
+    for result in results {
         let id = result["id"].as_str().unwrap().to_string();
         let (matched, query) = &expected[&id];
         if let Some(message) = result.get("unsupported") {
@@ -229,6 +194,27 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         disagreements.join("\n\n")
     );
     assert!(agreed > 0);
+}
+
+/// Sends the cases to the duckdb-kql script and returns its result lines.
+fn run_engine(python: &Path, root: &Path, cases: &[Value]) -> Vec<Value> {
+    let mut child = Command::new(python)
+        .arg(root.join("tests/kql_engine/crosscheck.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let input: String = cases.iter().map(|c| c.to_string() + "\n").collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success(), "the engine script failed");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 /// A table's columns (name → DuckDB type) and rows.
@@ -414,22 +400,11 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
         "the correlation fixtures and the pack's rule, got {}",
         cases.len()
     );
-    let mut child = Command::new(&python)
-        .arg(root.join("tests/kql_engine/crosscheck.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let input: String = cases.iter().map(|c| c.to_string() + "\n").collect();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let results = run_engine(&python, root, &cases);
     let mut agreed = 0;
     let mut unsupported = Vec::new();
     let mut disagreements = Vec::new();
-    for line in String::from_utf8(output.stdout).unwrap().lines() {
-        let result: Value = serde_json::from_str(line).unwrap();
+    for result in results {
         let id = result["id"].as_str().unwrap().to_string();
         let (rows, query) = &expected[&id];
         if let Some(message) = result.get("unsupported") {

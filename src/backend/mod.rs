@@ -42,3 +42,13 @@ pub struct CorrelationMember {
     /// Target field of `condition.field`, for the value_* types.
     pub value_target: Option<String>,
 }
+
+/// Joins the operands of an AND / OR: on one line when it fits, else one operand per line,
+/// the operator leading each continuation line.
+pub(crate) fn join_operands(parts: &[String], operator: &str, indent: usize) -> String {
+    let flat = parts.join(&format!(" {operator} "));
+    if indent + flat.len() <= LINE_WIDTH && !flat.contains('\n') {
+        return flat;
+    }
+    parts.join(&format!("\n{}{operator} ", " ".repeat(indent + 4)))
+}

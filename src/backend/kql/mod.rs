@@ -10,7 +10,7 @@
 pub mod correlation;
 pub mod literal;
 
-use super::{LINE_WIDTH, Templates};
+use super::Templates;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
     Cidr, Comparison, Expr, Matcher, Number, Pattern, PatternPart, Position, Predicate, RegexFlags,
@@ -162,11 +162,7 @@ impl Renderer<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let flat = parts.join(&format!(" {operator} "));
-        if indent + flat.len() <= LINE_WIDTH && !flat.contains('\n') {
-            return Ok(flat);
-        }
-        Ok(parts.join(&format!("\n{}{operator} ", " ".repeat(indent + 4))))
+        Ok(super::join_operands(&parts, operator, indent))
     }
 
     /// Case-insensitive (or cased) equalities on one field inside an OR become `in~` / `in`.

@@ -260,11 +260,7 @@ impl Renderer<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let flat = parts.join(&format!(" {operator} "));
-        if indent + flat.len() <= LINE_WIDTH && !flat.contains('\n') {
-            return Ok(flat);
-        }
-        Ok(parts.join(&format!("\n{}{operator} ", " ".repeat(indent + 4))))
+        Ok(super::join_operands(&parts, operator, indent))
     }
 
     fn field(&self, name: &str, predicate: &Predicate) -> Result<String, Vec<Diagnostic>> {
