@@ -8,10 +8,46 @@ use crate::backend::{self, Templates};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
 use crate::mapping::{Mapping, SentinelSchema, Target};
+use crate::query::{self, spl::SplCheckOptions};
 use crate::rule::{self, Rule, RuleDocument};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs the SPL validator over a query siemc generated: an error there is a siemc bug, reported
+/// as such instead of printing a query Splunk would reject. Warnings do not count.
+fn validate_generated_spl(rule: &Rule, query: String) -> Result<String, Vec<Diagnostic>> {
+    let generated = Arc::new(SourceFile::new("<generated SPL>", query));
+    let errors: Vec<String> = query::spl::check_query(&generated, &SplCheckOptions::default())
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("[{}] {}", d.code, d.message))
+        .collect();
+    if errors.is_empty() {
+        return Ok(generated.text.clone());
+    }
+    Err(vec![
+        Diagnostic::error(
+            "internal-invalid-query",
+            format!(
+                "siemc bug: the SPL generated for this rule fails siemc's own SPL validator: {}",
+                errors.join("; ")
+            ),
+        )
+        .in_file(&rule.file)
+        .at(
+            rule.meta
+                .title
+                .as_ref()
+                .map_or(rule.span, |title| title.span),
+            "for this rule",
+        )
+        .with_help(format!(
+            "please report it with the rule; the generated query was:\n{}",
+            generated.text
+        )),
+    ])
+}
 
 /// Everything a compilation needs besides the rules.
 pub struct Compiler {
@@ -56,7 +92,10 @@ impl Compiler {
         let mapped = self.mapping.map_rule(rule, &lowered)?;
         match self.target {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
-            Target::Spl => backend::spl::compile(rule, &mapped, &self.templates),
+            Target::Spl => {
+                let query = backend::spl::compile(rule, &mapped, &self.templates)?;
+                validate_generated_spl(rule, query)
+            }
         }
     }
 

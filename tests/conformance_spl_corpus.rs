@@ -65,3 +65,27 @@ fn every_escu_search_is_accepted() {
     }
     assert!(report.is_empty(), "{report}");
 }
+
+#[test]
+#[ignore = "scratch"]
+fn warning_census() {
+    let searches = searches();
+    let expanded =
+        SplCheckOptions::from_macros_file(Some(&corpus_dir().join("escu-macros.jsonl"))).unwrap();
+    for (name, options) in [
+        ("opaque", &SplCheckOptions::default()),
+        ("expanded", &expanded),
+    ] {
+        let mut counts = std::collections::BTreeMap::new();
+        for (id, search) in &searches {
+            let file = Arc::new(SourceFile::new(id, search.as_str()));
+            for d in check_query(&file, options) {
+                *counts.entry(d.code).or_insert(0) += 1;
+                if d.code == "unknown-macro" {
+                    println!("{}", d.message);
+                }
+            }
+        }
+        println!("{name}: {counts:?}");
+    }
+}

@@ -797,7 +797,12 @@ impl<'a> Checker<'a> {
                     .at(source.span, "renamed to what?")
                     .with_help(format!("write `{} AS new_name`", self.slice(source.span))),
                 );
-                index += 1;
+                // `rename a b`: `b` is the intended new name; one diagnostic for the pair.
+                index += if keyword.is_some_and(|k| self.is_name(k)) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             let keyword = keyword.expect("checked above");
@@ -1270,6 +1275,8 @@ impl<'a> Checker<'a> {
                             ));
                         }
                     } else {
+                        // Counted as a conversion: the problem is its name, not its absence.
+                        conversions += 1;
                         let mut diagnostic = Diagnostic::error(
                             "unknown-function",
                             format!("`{function}` is not a conversion of `convert`"),

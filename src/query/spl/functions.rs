@@ -286,7 +286,8 @@ pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
     let limit = (lower.chars().count() / 3).max(2);
     candidates
         .map(|c| (edit_distance(&lower, c), c))
-        .filter(|(d, _)| *d <= limit)
+        // A misspelling that keeps the start of the name (`lenght` for `len`) counts too.
+        .filter(|(d, c)| *d <= limit || (c.len() >= 3 && lower.starts_with(c)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

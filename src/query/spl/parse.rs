@@ -44,7 +44,7 @@ fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> SyntaxError {
     let found = text[start..].chars().next();
     let end = start + found.map_or(0, char::len_utf8);
     let found_text = match found {
-        None => "the end of the search".to_string(),
+        None => "end of the search".to_string(),
         Some(c) if c.is_whitespace() => "a space".to_string(),
         Some(c) => format!("`{c}`"),
     };
@@ -588,4 +588,65 @@ fn chain_of(operands: Vec<EvalExpr>, operators: Vec<Span>) -> EvalExpr {
 pub fn parse_macro_call(text: &str) -> Option<MacroCall> {
     let pair = SplParser::parse(Rule::macro_call, text).ok()?.next()?;
     (pair.as_span().end() == text.len()).then(|| build_macro(pair))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_expr(text: &str) -> SearchExpr {
+        let pipeline = parse_query(text).unwrap();
+        match &pipeline.stages[0].kind {
+            StageKind::Search {
+                expr: Some(expr), ..
+            } => expr.clone(),
+            other => panic!("not a search: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn or_binds_tighter_than_and_in_the_search_command() {
+        // `a b OR c` is `a AND (b OR c)` (Search Manual, "Boolean expressions").
+        let SearchKind::And(items) = first_expr("a b OR c").kind else {
+            panic!("expected AND at the top")
+        };
+        assert_eq!(items.len(), 2);
+        assert!(matches!(items[1].kind, SearchKind::Or(_)));
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_in_eval() {
+        let pipeline = parse_query("| where a=1 OR b=2 AND c=3").unwrap();
+        let StageKind::Where {
+            expr: Some(expr), ..
+        } = &pipeline.stages[1].kind
+        else {
+            panic!("expected where")
+        };
+        let EvalKind::Chain {
+            level, operands, ..
+        } = &expr.kind
+        else {
+            panic!("expected a chain")
+        };
+        assert_eq!(*level, BinaryOp::Or);
+        assert!(matches!(
+            operands[1].kind,
+            EvalKind::Chain {
+                level: BinaryOp::And,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn spans_index_the_parsed_text() {
+        let text = "index=main | stats count by host";
+        let pipeline = parse_query(text).unwrap();
+        let StageKind::Command(command) = &pipeline.stages[1].kind else {
+            panic!("expected a command")
+        };
+        assert_eq!(&text[command.name.start..command.name.end], "stats");
+        assert_eq!(pipeline.stages[1].pipe, Some(Span::new(11, 12)));
+    }
 }
