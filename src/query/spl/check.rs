@@ -46,12 +46,12 @@ impl<'a> Checker<'a> {
             match &stage.kind {
                 StageKind::Empty => self.empty_stage(stage, index, count, top_level, pipeline.span),
                 StageKind::Search { keyword, expr } => {
-                    if let (Some(keyword), Some(previous)) = (keyword, index.checked_sub(1)) {
-                        if let StageKind::Where {
+                    if let (Some(keyword), Some(previous)) = (keyword, index.checked_sub(1))
+                        && let StageKind::Where {
                             keyword: where_kw, ..
                         } = &pipeline.stages[previous].kind
-                        {
-                            self.push(
+                    {
+                        self.push(
                                 Diagnostic::warning(
                                     "search-after-where",
                                     "`| search` right after `| where`: did you mean another `where` condition?",
@@ -62,7 +62,6 @@ impl<'a> Checker<'a> {
                                     "combine the conditions in one `where` (`AND`), or keep `search` if you meant its wildcard, case-insensitive matching",
                                 ),
                             );
-                        }
                     }
                     if let Some(expr) = expr {
                         self.search(expr);
@@ -399,7 +398,7 @@ impl<'a> Checker<'a> {
             ValueKind::Word | ValueKind::Quoted => {
                 let raw = self.slice(value.span);
                 let text = unquote(raw).unwrap_or(raw);
-                if text.starts_with('*') && text.trim_start_matches('*').len() > 0 {
+                if text.starts_with('*') && !text.trim_start_matches('*').is_empty() {
                     self.push(
                         Diagnostic::warning(
                             "leading-wildcard",

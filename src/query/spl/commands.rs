@@ -571,6 +571,13 @@ mod tests {
     }
 
     #[test]
+    fn catalogue_size() {
+        // Splunk's Search Reference documents about 160 commands; every ESCU command is checked.
+        assert_eq!(COMMANDS.len(), 162);
+        assert_eq!(COMMANDS.iter().filter(|c| c.fully_checked()).count(), 59);
+    }
+
+    #[test]
     fn lookup_ignores_case() {
         assert_eq!(lookup("STATS").map(|s| s.name), Some("stats"));
         assert!(lookup("stast").is_none());

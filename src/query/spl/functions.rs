@@ -16,7 +16,7 @@ impl Arity {
     pub fn accepts(&self, count: usize) -> bool {
         count >= self.min
             && self.max.is_none_or(|max| count <= max)
-            && (!self.pairs || count % 2 == 0)
+            && (!self.pairs || count.is_multiple_of(2))
     }
 
     /// "2", "1 or 2", "at least 1", "an even number (at least 2)".
