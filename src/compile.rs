@@ -9,11 +9,45 @@ use crate::correlation::{self, CorrelationPlan, RuleIndex};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
 use crate::mapping::{Mapping, ResolvedSource, SentinelSchema, Target};
+use crate::query::{self, spl::SplCheckOptions};
 use crate::rule::{self, Rule, RuleDocument};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Runs the SPL validator over a query siemc generated: an error there is a siemc bug, reported
+/// as such instead of printing a query Splunk would reject. Warnings do not count.
+fn validate_generated_spl(
+    file: &Arc<SourceFile>,
+    at: crate::diagnostic::Span,
+    query: String,
+) -> Result<String, Vec<Diagnostic>> {
+    let generated = Arc::new(SourceFile::new("<generated SPL>", query));
+    let errors: Vec<String> = query::spl::check_query(&generated, &SplCheckOptions::default())
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("[{}] {}", d.code, d.message))
+        .collect();
+    if errors.is_empty() {
+        return Ok(generated.text.clone());
+    }
+    Err(vec![
+        Diagnostic::error(
+            "internal-invalid-query",
+            format!(
+                "siemc bug: the SPL generated for this rule fails siemc's own SPL validator: {}",
+                errors.join("; ")
+            ),
+        )
+        .in_file(file)
+        .at(at, "for this rule")
+        .with_help(format!(
+            "please report it with the rule; the generated query was:\n{}",
+            generated.text
+        )),
+    ])
+}
 
 /// Everything a compilation needs besides the rules.
 pub struct Compiler {
@@ -77,7 +111,12 @@ impl Compiler {
         let mapped = self.mapping.map_rule(rule, &lowered)?;
         let query = match self.target {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
-            Target::Spl => backend::spl::compile(rule, &mapped, &self.templates),
+            Target::Spl => {
+                backend::spl::compile(rule, &mapped, &self.templates).and_then(|query| {
+                    let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
+                    validate_generated_spl(&rule.file, title, query)
+                })
+            }
         }?;
         let mut fields: Vec<String> = Vec::new();
         for predicate in mapped.expr.predicates() {
@@ -135,7 +174,9 @@ impl Compiler {
         }
         match self.target {
             Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema),
-            Target::Spl => backend::spl::correlation::compile(plan, &members),
+            Target::Spl => backend::spl::correlation::compile(plan, &members).and_then(|query| {
+                validate_generated_spl(&plan.rule.file, plan.rule.kind.span, query)
+            }),
         }
     }
 

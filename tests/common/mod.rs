@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod spl_mutations;
+
 use siemc::backend::Templates;
 use siemc::compile::{CompileOutcome, Compiler};
 use siemc::diagnostic::render_human;
