@@ -53,7 +53,17 @@ impl Compiler {
     /// Compiles one detection rule through lower → map → backend.
     pub fn compile_rule(&self, rule: &Rule) -> Result<String, Vec<Diagnostic>> {
         let lowered = ir::lower_rule(rule)?;
-        let mapped = self.mapping.map_rule(rule, &lowered)?;
+        self.compile_lowered(rule, &lowered)
+    }
+
+    /// The map and backend stages for a rule already lowered (the linter lowers once for
+    /// all targets).
+    pub fn compile_lowered(
+        &self,
+        rule: &Rule,
+        lowered: &ir::LoweredRule,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let mapped = self.mapping.map_rule(rule, lowered)?;
         match self.target {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
             Target::Spl => backend::spl::compile(rule, &mapped, &self.templates),

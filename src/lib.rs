@@ -13,6 +13,7 @@ pub mod condition;
 pub mod diagnostic;
 pub mod eval;
 pub mod ir;
+pub mod lint;
 pub mod mapping;
 pub mod query;
 pub mod rule;

@@ -50,6 +50,32 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: TestFormatArg,
     },
+    /// Lint rules: structure, metadata, detection logic, regular expressions, correlation
+    /// rules; compile them for each target and validate the generated queries.
+    Check {
+        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        #[arg(required_unless_present = "explain")]
+        paths: Vec<PathBuf>,
+        /// Targets to compile for and check against.
+        #[arg(long, value_enum, default_value = "all")]
+        target: CheckTargetArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagnosticFormatArg,
+        /// Do not report this check code (repeatable); see also siemc.toml and
+        /// `# siemc: ignore CODE` comments.
+        #[arg(long = "ignore", value_name = "CODE")]
+        ignore: Vec<String>,
+        /// `--deny warnings`: warnings also fail the check (exit code 1).
+        #[arg(long, value_enum, value_name = "warnings")]
+        deny: Option<DenyArg>,
+        /// Print the documentation of a check code and exit.
+        #[arg(long, value_name = "CODE")]
+        explain: Option<String>,
+        /// Extra mapping file (repeatable; each applies to the target it names).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+    },
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
@@ -97,6 +123,18 @@ enum DiagnosticFormatArg {
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckTargetArg {
+    Kql,
+    Spl,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DenyArg {
+    Warnings,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,6 +194,27 @@ fn main() -> ExitCode {
                 TestFormatArg::Junit => cli::test::TestFormat::Junit,
             },
         }),
+        Command::Check {
+            paths,
+            target,
+            format,
+            ignore,
+            deny,
+            explain,
+            mappings,
+        } => cli::check::run(&cli::check::CheckArgs {
+            paths,
+            targets: match target {
+                CheckTargetArg::Kql => vec![Target::Kql],
+                CheckTargetArg::Spl => vec![Target::Spl],
+                CheckTargetArg::All => vec![Target::Kql, Target::Spl],
+            },
+            format: diagnostic_format(format),
+            ignore,
+            deny_warnings: deny.is_some(),
+            explain,
+            mappings,
+        }),
         Command::Query(QueryCommand::Check {
             lang,
             paths,
@@ -170,15 +229,19 @@ fn main() -> ExitCode {
             paths,
             schema,
             macros,
-            format: match format {
-                DiagnosticFormatArg::Human => cli::DiagnosticFormat::Human,
-                DiagnosticFormatArg::Json => cli::DiagnosticFormat::Json,
-                DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
-                DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
-            },
+            format: diagnostic_format(format),
         }),
     };
     ExitCode::from(code)
+}
+
+fn diagnostic_format(format: DiagnosticFormatArg) -> cli::DiagnosticFormat {
+    match format {
+        DiagnosticFormatArg::Human => cli::DiagnosticFormat::Human,
+        DiagnosticFormatArg::Json => cli::DiagnosticFormat::Json,
+        DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
+        DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
+    }
 }
 
 // Compiling thousands of rules is allocation-heavy; mimalloc halves the allocator's share.
