@@ -16,9 +16,12 @@ npm ci --prefix tests/oracle --no-audit --no-fund --loglevel=error
 
 # A real KQL engine (duckdb-kql, PyPI) in a project-local virtual environment, for the
 # cross-check of `siemc test` against compiled KQL.
-if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import duckdb_kql' 2>/dev/null; then
+# The same environment holds the JSON Schema validator that checks `siemc check --format sarif`
+# against the SARIF 2.1.0 schema (tests/cli_check.rs, tests/sarif/).
+if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import duckdb_kql, jsonschema' 2>/dev/null; then
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/kql_engine/requirements.txt
+    .venv/bin/pip install --quiet --disable-pip-version-check \
+        -r tests/kql_engine/requirements.txt -r tests/sarif/requirements.txt
 fi
 
 # Snapshots are claims: a mismatch fails, nothing is rewritten.

@@ -193,6 +193,7 @@ fn condition(rule: &CorrelationRule, out: &mut Vec<Diagnostic>) {
     };
     let mut has_field = false;
     let mut has_operator = false;
+    let mut unknown_operator = false;
     for (key, value) in entries {
         let name = key.as_str().unwrap_or_default();
         if name == "field" {
@@ -218,6 +219,7 @@ fn condition(rule: &CorrelationRule, out: &mut Vec<Diagnostic>) {
                 "unknown operator",
                 &help,
             ));
+            unknown_operator = true;
             continue;
         }
         has_operator = true;
@@ -239,7 +241,7 @@ fn condition(rule: &CorrelationRule, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
-    if !has_operator {
+    if !has_operator && !unknown_operator {
         out.push(invalid(
             node.span,
             "the correlation condition has no comparison".into(),

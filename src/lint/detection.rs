@@ -318,7 +318,6 @@ fn matcher_checks(rule: &Rule, matcher: &FieldMatcher, out: &mut Vec<Diagnostic>
                     "`all` with a single value does nothing",
                     "one value only",
                 )
-                .with_note_at(matcher.value_span, "the only value")
                 .with_help("add the other values that must all match, or remove `|all`"),
         );
     }
@@ -425,8 +424,7 @@ fn matcher_checks(rule: &Rule, matcher: &FieldMatcher, out: &mut Vec<Diagnostic>
     {
         out.push(
             WINDASH_WITHOUT_DASH
-                .at(file, windash, "`windash` on values without a dash", "nothing to vary")
-                .with_note_at(matcher.value_span, "no `-` or `/` in these values")
+                .at(file, windash, "`windash` on values without a dash", "no `-` or `/` in the values")
                 .with_help("windash varies the dash of a command-line flag; include it (`' -enc'`) or remove `windash`"),
         );
     }

@@ -78,7 +78,7 @@ lints! { Metadata;
     /// Why: the level becomes the alert severity in Sentinel and Splunk; an unknown level
     /// cannot be mapped.
     ///
-    /// Example: `level: hgih` (did you mean `high`?).
+    /// Example: `level: hight` (did you mean `high`?).
     INVALID_LEVEL = "invalid-level", Error;
 
     /// A tag does not have the form `namespace.value` in lower case
@@ -355,7 +355,15 @@ fn enumerated(
     if allowed.contains(&value.value.as_str()) {
         return;
     }
-    let help = match crate::text::closest(&value.value, allowed.iter().copied()) {
+    let lower = value.value.to_lowercase();
+    // `testing` → `test`, `info` → `informational`: a prefix is as telling as a typo.
+    let suggestion = crate::text::closest(&value.value, allowed.iter().copied()).or_else(|| {
+        allowed
+            .iter()
+            .copied()
+            .find(|a| lower.len() >= 3 && (lower.starts_with(a) || a.starts_with(lower.as_str())))
+    });
+    let help = match suggestion {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("use one of {}", allowed.join(", ")),
     };
