@@ -25,7 +25,7 @@ use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
 use crate::mapping::Target;
 use crate::rule::{self, RuleDocument};
 use crate::yaml::Node;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -225,7 +225,7 @@ struct FileReport {
     file: Option<Arc<SourceFile>>,
     diagnostics: Vec<Diagnostic>,
     identities: Vec<Identity>,
-    correlations: Vec<Box<rule::CorrelationRule>>,
+    correlations: Vec<rule::CorrelationRule>,
     /// Where each YAML document of the file starts (for `# siemc: ignore` on a rule's first line).
     document_starts: Vec<usize>,
     io_error: bool,
@@ -349,7 +349,7 @@ impl Linter {
                 }
                 RuleDocument::Correlation(correlation) => {
                     correlation::check(&correlation, &mut diagnostics);
-                    report.correlations.push(correlation);
+                    report.correlations.push(*correlation);
                 }
                 RuleDocument::Filter(_) => {}
             }
@@ -430,15 +430,15 @@ impl Linter {
 /// Removes repeated diagnostics (same code, place and message), e.g. one suppression comment
 /// with an unknown code looked up by several diagnostics of its line.
 fn dedup_in_place(diagnostics: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(&'static str, Option<Span>, String, Option<PathBuf>), ()> =
-        HashMap::new();
+    // Code, place (file and span) and message identify a diagnostic.
+    type Key = (&'static str, Option<Span>, String, Option<PathBuf>);
+    let mut seen: HashSet<Key> = HashSet::new();
     diagnostics.retain(|d| {
-        let key = (
+        seen.insert((
             d.code,
             d.primary_span(),
             d.message.clone(),
             d.file.as_ref().map(|f| f.path().to_path_buf()),
-        );
-        seen.insert(key, ()).is_none()
+        ))
     });
 }

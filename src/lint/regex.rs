@@ -153,11 +153,12 @@ fn check_pattern(
 }
 
 fn is_unbounded(repetition: &ast::Repetition) -> bool {
-    match &repetition.op.kind {
-        ast::RepetitionKind::ZeroOrMore | ast::RepetitionKind::OneOrMore => true,
-        ast::RepetitionKind::Range(ast::RepetitionRange::AtLeast(_)) => true,
-        _ => false,
-    }
+    matches!(
+        &repetition.op.kind,
+        ast::RepetitionKind::ZeroOrMore
+            | ast::RepetitionKind::OneOrMore
+            | ast::RepetitionKind::Range(ast::RepetitionRange::AtLeast(_))
+    )
 }
 
 /// Whether an item can match the empty string by itself (so it does not separate the
