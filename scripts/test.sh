@@ -16,17 +16,21 @@ npm ci --prefix tests/oracle --no-audit --no-fund --loglevel=error
 
 # A real KQL engine (duckdb-kql, PyPI) in a project-local virtual environment, for the
 # cross-check of `siemc test` against compiled KQL.
-if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import duckdb_kql' 2>/dev/null; then
+# The same environment holds the JSON Schema validator that checks `siemc check --format sarif`
+# against the SARIF 2.1.0 schema (tests/cli_check.rs, tests/sarif/).
+if [[ ! -x .venv/bin/python ]] || ! .venv/bin/python -c 'import duckdb_kql, jsonschema' 2>/dev/null; then
     python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -r tests/kql_engine/requirements.txt
+    .venv/bin/pip install --quiet --disable-pip-version-check \
+        -r tests/kql_engine/requirements.txt -r tests/sarif/requirements.txt
 fi
 
 # Snapshots are claims: a mismatch fails, nothing is rewritten.
 export INSTA_UPDATE=no
 cargo test --all-targets
 
-# The shipped rules pass their own tests.
+# The shipped rules pass their own tests and the linter (warnings fail too).
 cargo run --quiet --release -- test rules/
+cargo run --quiet --release -- check rules/ --deny warnings
 
 # Conformance over ../shared/corpus (present in CI; the project's own tests above do not need it).
 if [[ -d ../shared/corpus ]]; then
@@ -34,6 +38,8 @@ if [[ -d ../shared/corpus ]]; then
     cargo test --release --test conformance_sigma_corpus -- --ignored --nocapture
     # SigmaHQ's regression cases: every event matches its rule.
     cargo run --quiet --release -- test ../shared/corpus/sigma/rules ../shared/corpus/sigma/regression_data | tail -1
+    # `siemc check` over SigmaHQ's rules: no error-level finding; the table of findings by code.
+    cargo test --release --test conformance_check_corpus -- --ignored --nocapture
     # Every ESCU search accepted (macros opaque and expanded); mutants caught; timing printed.
     cargo test --release --test conformance_spl_corpus -- --ignored --nocapture
 else

@@ -108,7 +108,26 @@ impl Compiler {
     /// target fields the query tests (what `siemc export` needs for entity mappings).
     pub fn compile_rule_with_source(&self, rule: &Rule) -> Result<RuleQuery, Vec<Diagnostic>> {
         let lowered = ir::lower_rule(rule)?;
-        let mapped = self.mapping.map_rule(rule, &lowered)?;
+        self.compile_lowered_with_source(rule, &lowered)
+    }
+
+    /// The map and backend stages for a rule already lowered (the linter lowers once for
+    /// all targets).
+    pub fn compile_lowered(
+        &self,
+        rule: &Rule,
+        lowered: &ir::LoweredRule,
+    ) -> Result<String, Vec<Diagnostic>> {
+        self.compile_lowered_with_source(rule, lowered)
+            .map(|compiled| compiled.query)
+    }
+
+    fn compile_lowered_with_source(
+        &self,
+        rule: &Rule,
+        lowered: &ir::LoweredRule,
+    ) -> Result<RuleQuery, Vec<Diagnostic>> {
+        let mapped = self.mapping.map_rule(rule, lowered)?;
         let query = match self.target {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
             Target::Spl => {

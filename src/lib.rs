@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod export;
 pub mod ir;
+pub mod lint;
 pub mod mapping;
 pub mod query;
 pub mod rule;

@@ -72,6 +72,32 @@ enum Command {
         #[arg(long)]
         es: bool,
     },
+    /// Lint rules: structure, metadata, detection logic, regular expressions, correlation
+    /// rules; compile them for each target and validate the generated queries.
+    Check {
+        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        #[arg(required_unless_present = "explain")]
+        paths: Vec<PathBuf>,
+        /// Targets to compile for and check against.
+        #[arg(long, value_enum, default_value = "all")]
+        target: CheckTargetArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiagnosticFormatArg,
+        /// Do not report this check code (repeatable); see also siemc.toml and
+        /// `# siemc: ignore CODE` comments.
+        #[arg(long = "ignore", value_name = "CODE")]
+        ignore: Vec<String>,
+        /// `--deny warnings`: warnings also fail the check (exit code 1).
+        #[arg(long, value_enum, value_name = "warnings")]
+        deny: Option<DenyArg>,
+        /// Print the documentation of a check code and exit.
+        #[arg(long, value_name = "CODE")]
+        explain: Option<String>,
+        /// Extra mapping file (repeatable; each applies to the target it names).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+    },
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
@@ -126,6 +152,18 @@ enum ExportArg {
     SentinelYaml,
     SentinelArm,
     SplunkConf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckTargetArg {
+    Kql,
+    Spl,
+    All,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DenyArg {
+    Warnings,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -185,6 +223,27 @@ fn main() -> ExitCode {
                 TestFormatArg::Junit => cli::test::TestFormat::Junit,
             },
         }),
+        Command::Check {
+            paths,
+            target,
+            format,
+            ignore,
+            deny,
+            explain,
+            mappings,
+        } => cli::check::run(&cli::check::CheckArgs {
+            paths,
+            targets: match target {
+                CheckTargetArg::Kql => vec![Target::Kql],
+                CheckTargetArg::Spl => vec![Target::Spl],
+                CheckTargetArg::All => vec![Target::Kql, Target::Spl],
+            },
+            format: diagnostic_format(format),
+            ignore,
+            deny_warnings: deny.is_some(),
+            explain,
+            mappings,
+        }),
         Command::Query(QueryCommand::Check {
             lang,
             paths,
@@ -199,12 +258,7 @@ fn main() -> ExitCode {
             paths,
             schema,
             macros,
-            format: match format {
-                DiagnosticFormatArg::Human => cli::DiagnosticFormat::Human,
-                DiagnosticFormatArg::Json => cli::DiagnosticFormat::Json,
-                DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
-                DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
-            },
+            format: diagnostic_format(format),
         }),
         Command::Export {
             paths,
@@ -227,6 +281,15 @@ fn main() -> ExitCode {
         }),
     };
     ExitCode::from(code)
+}
+
+fn diagnostic_format(format: DiagnosticFormatArg) -> cli::DiagnosticFormat {
+    match format {
+        DiagnosticFormatArg::Human => cli::DiagnosticFormat::Human,
+        DiagnosticFormatArg::Json => cli::DiagnosticFormat::Json,
+        DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
+        DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
+    }
 }
 
 // Compiling thousands of rules is allocation-heavy; mimalloc halves the allocator's share.

@@ -100,6 +100,22 @@ impl SourceFile {
         )
     }
 
+    /// The byte offset where a 1-based line of this text starts, if it exists.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The text of a 1-based line of this text (without its line break), if it exists.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }

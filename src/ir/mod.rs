@@ -8,7 +8,7 @@
 mod lower;
 mod pattern;
 
-pub use lower::lower_rule;
+pub use lower::{check_regex, lower_rule};
 pub use pattern::{Pattern, PatternPart, parse_sigma_string};
 
 use crate::diagnostic::Span;

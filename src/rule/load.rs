@@ -144,6 +144,20 @@ fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
 
 /// Parses every YAML document of a file into typed documents.
 pub fn load_rule_file(file: &Arc<SourceFile>) -> (Vec<RuleDocument>, Diagnostics) {
+    let loaded = load_rule_file_with_yaml(file);
+    (loaded.documents, loaded.diagnostics)
+}
+
+/// A rule file loaded for the linter: the typed documents that loaded cleanly, the YAML tree of
+/// every document (the linter looks at keys the typed model does not keep) and all diagnostics.
+pub struct LoadedFile {
+    pub documents: Vec<RuleDocument>,
+    pub yaml: Vec<yaml::Document>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Like [`load_rule_file`], keeping the YAML tree of each document.
+pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
     let (documents, mut diagnostics) = yaml::load_documents(file);
     let mut rules = Vec::new();
     // A document with a YAML-level error (e.g. a duplicate key) is ambiguous: report, never compile.
@@ -152,7 +166,7 @@ pub fn load_rule_file(file: &Arc<SourceFile>) -> (Vec<RuleDocument>, Diagnostics
         .filter(|d| d.is_error())
         .filter_map(Diagnostic::primary_span)
         .collect();
-    for document in documents {
+    for document in &documents {
         let span = document.root.span;
         if yaml_errors
             .iter()
@@ -171,7 +185,11 @@ pub fn load_rule_file(file: &Arc<SourceFile>) -> (Vec<RuleDocument>, Diagnostics
             rules.push(rule);
         }
     }
-    (rules, diagnostics)
+    LoadedFile {
+        documents: rules,
+        yaml: documents,
+        diagnostics,
+    }
 }
 
 struct DocumentLoader<'a> {
@@ -179,7 +197,7 @@ struct DocumentLoader<'a> {
     diagnostics: Diagnostics,
 }
 
-const METADATA_KEYS: &[&str] = &[
+pub const METADATA_KEYS: &[&str] = &[
     "title",
     "id",
     "name",

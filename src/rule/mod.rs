@@ -7,7 +7,7 @@ mod load;
 mod model;
 
 pub use load::{
-    MAX_FILE_BYTES, collect_files, collect_rule_paths, is_rule_file_name, load_rule_file,
-    read_source, source_from_bytes,
+    LoadedFile, MAX_FILE_BYTES, METADATA_KEYS, collect_files, collect_rule_paths,
+    is_rule_file_name, load_rule_file, load_rule_file_with_yaml, read_source, source_from_bytes,
 };
 pub use model::*;

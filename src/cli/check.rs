@@ -1,0 +1,126 @@
+//! `siemc check PATH... [--target kql|spl|all] [--format human|json|sarif|github]
+//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]...`
+//!
+//! Runs the linter ([`crate::lint`]) over rule files and prints its diagnostics (the result:
+//! stdout) in the chosen format. Exit code: 1 when an error-severity diagnostic remains (or a
+//! warning under `--deny warnings`), 2 for usage and I/O problems (missing path, unreadable
+//! file, bad `siemc.toml`, unknown `--ignore` code, bad mapping file), 0 otherwise.
+
+use super::{DiagnosticFormat, exit, write_diagnostics};
+use crate::diagnostic::{Diagnostic, Severity, render_sarif};
+use crate::lint::{self, LintOptions, Linter};
+use crate::mapping::Target;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+pub struct CheckArgs {
+    pub paths: Vec<PathBuf>,
+    pub targets: Vec<Target>,
+    pub format: DiagnosticFormat,
+    pub ignore: Vec<String>,
+    pub deny_warnings: bool,
+    pub explain: Option<String>,
+    pub mappings: Vec<PathBuf>,
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    if let Some(code) = &args.explain {
+        return explain(code);
+    }
+    let unknown: Vec<Diagnostic> = args
+        .ignore
+        .iter()
+        .filter(|code| lint::find(code).is_none())
+        .map(|code| {
+            Diagnostic::error("usage", format!("--ignore {code}: not a check code"))
+                .with_help(lint::suppress::did_you_mean(code))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        super::report_to_stderr(&unknown);
+        return exit::USAGE;
+    }
+    let linter = match Linter::new(&LintOptions {
+        targets: args.targets.clone(),
+        mapping_files: args.mappings.clone(),
+        ignore: args.ignore.clone(),
+    }) {
+        Ok(linter) => linter,
+        Err(problems) => {
+            super::report_to_stderr(&problems);
+            return exit::USAGE;
+        }
+    };
+    let (paths, missing) = crate::rule::collect_rule_paths(&args.paths);
+    let outcome = linter.check_paths(&paths);
+    let mut diagnostics = missing;
+    diagnostics.extend(outcome.config_problems.iter().cloned());
+    diagnostics.extend(outcome.diagnostics.iter().cloned());
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        DiagnosticFormat::Sarif => {
+            let describe = |code: &str| lint::find(code).map(|l| l.documentation());
+            let _ = writeln!(stdout, "{}", render_sarif(&diagnostics, &describe));
+        }
+        format => write_diagnostics(&mut stdout, &diagnostics, format),
+    }
+    let _ = stdout.flush();
+    let count = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    if args.format == DiagnosticFormat::Human {
+        let mut summary = format!(
+            "checked {} file{}: {errors} error{}, {warnings} warning{}",
+            outcome.files,
+            plural(outcome.files),
+            plural(errors),
+            plural(warnings)
+        );
+        if outcome.suppressed > 0 {
+            summary.push_str(&format!(", {} suppressed", outcome.suppressed));
+        }
+        let color = std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        if color {
+            eprintln!("\x1b[1m{summary}\x1b[0m");
+        } else {
+            eprintln!("{summary}");
+        }
+    }
+    let usage = !diagnostics.is_empty()
+        && (diagnostics.iter().any(|d| d.code == "path-not-found")
+            || !outcome.config_problems.is_empty()
+            || outcome.io_error);
+    if usage {
+        exit::USAGE
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        exit::INPUT_ERRORS
+    } else {
+        exit::OK
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn explain(code: &str) -> u8 {
+    match lint::find(code) {
+        Some(check) => {
+            print!("{}", lint::explain(check));
+            exit::OK
+        }
+        None => {
+            super::report_to_stderr(&[Diagnostic::error(
+                "usage",
+                format!("--explain {code}: not a check code"),
+            )
+            .with_help(lint::suppress::did_you_mean(code))]);
+            exit::USAGE
+        }
+    }
+}

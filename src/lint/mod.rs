@@ -1,0 +1,444 @@
+//! The rule linter behind `siemc check`.
+//!
+//! Takes: rule files, the targets to compile for and the mapping files of those targets.
+//! Gives: every problem found, as [`Diagnostic`]s whose codes are entries of the check
+//! catalogue ([`catalogue`]): the loader's findings (YAML, types, keys, modifiers), the
+//! compiler's (conditions, modifiers, mappings, backends), the query validators' verdicts on the
+//! generated queries, and the linter's own checks, one file per group: [`structure`],
+//! [`metadata`], [`detection`], [`regex`], [`targets`], [`correlation`]. Suppressions
+//! (`--ignore`, `siemc.toml`, `# siemc: ignore CODE`) are applied last ([`suppress`]).
+//!
+//! Each check is a plain table entry ([`Lint`]: code, severity, documentation). The
+//! documentation is the doc comment of the entry's constant, captured by [`lints!`], so the
+//! same text is the rustdoc, the `siemc check --explain CODE` output, the SARIF rule help and
+//! the README table.
+
+pub mod correlation;
+pub mod detection;
+pub mod metadata;
+pub mod regex;
+pub mod structure;
+pub mod suppress;
+pub mod targets;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
+use crate::mapping::Target;
+use crate::rule::{self, RuleDocument};
+use crate::yaml::Node;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The groups of the catalogue, in the order the README lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Structure,
+    Metadata,
+    Detection,
+    Regex,
+    Targets,
+    Correlation,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Structure => "structure",
+            Group::Metadata => "metadata",
+            Group::Detection => "detection",
+            Group::Regex => "regex",
+            Group::Targets => "targets",
+            Group::Correlation => "correlation",
+        }
+    }
+}
+
+/// One check of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Lint {
+    /// Stable identifier; diagnostics, suppressions and other tools use it.
+    pub code: &'static str,
+    /// The severity `siemc check` reports it with.
+    pub severity: Severity,
+    pub group: Group,
+    /// What it does, why it matters, an example (the doc comment of the table entry).
+    doc: &'static str,
+}
+
+impl Lint {
+    /// A diagnostic of this check, in `file`, at `span`.
+    pub fn at(
+        &self,
+        file: &Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: self.severity,
+            ..Diagnostic::error(self.code, message)
+        }
+        .in_file(file)
+        .at(span, label)
+    }
+
+    /// The documentation as text (doc-comment indentation removed).
+    pub fn documentation(&self) -> String {
+        let lines: Vec<&str> = self
+            .doc
+            .lines()
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect();
+        lines.join("\n").trim().to_string()
+    }
+
+    /// The first sentence of the documentation.
+    pub fn summary(&self) -> String {
+        let text = self.documentation();
+        let first = text
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .replace('\n', " ");
+        first.trim().to_string()
+    }
+}
+
+/// Declares the checks of a group: each `CONSTANT = "code", Severity;` with its doc comment
+/// becomes a `pub const CONSTANT: Lint` and an entry of the group's `LINTS` table.
+macro_rules! lints {
+    ($group:ident; $( $(#[doc = $doc:literal])* $name:ident = $code:literal, $severity:ident; )*) => {
+        $(
+            $(#[doc = $doc])*
+            pub const $name: $crate::lint::Lint = $crate::lint::Lint {
+                code: $code,
+                severity: $crate::diagnostic::Severity::$severity,
+                group: $crate::lint::Group::$group,
+                doc: concat!($($doc, "\n"),*),
+            };
+        )*
+        /// The checks of this group, in catalogue order.
+        pub const LINTS: &[$crate::lint::Lint] = &[$($name),*];
+    };
+}
+pub(crate) use lints;
+
+/// Every check, grouped, in README order.
+pub fn catalogue() -> impl Iterator<Item = &'static Lint> {
+    structure::LINTS
+        .iter()
+        .chain(suppress::LINTS)
+        .chain(metadata::LINTS)
+        .chain(detection::LINTS)
+        .chain(regex::LINTS)
+        .chain(targets::LINTS)
+        .chain(correlation::LINTS)
+}
+
+/// The check with this code.
+pub fn find(code: &str) -> Option<&'static Lint> {
+    catalogue().find(|lint| lint.code == code)
+}
+
+/// The catalogue as the Markdown table of the README.
+pub fn catalogue_markdown() -> String {
+    let mut out =
+        String::from("| code | group | severity | what it reports |\n|---|---|---|---|\n");
+    for lint in catalogue() {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            lint.code,
+            lint.group.name(),
+            lint.severity,
+            lint.summary().replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// The text of `siemc check --explain CODE`.
+pub fn explain(lint: &Lint) -> String {
+    format!(
+        "{} ({} check, {})\n\n{}\n",
+        lint.code,
+        lint.group.name(),
+        lint.severity,
+        lint.documentation()
+    )
+}
+
+/// The span of `text[start..end]` inside a YAML scalar whose value is `text`: exact when the
+/// value is written verbatim in the file (plain, or quoted without escapes), otherwise the
+/// whole value, so a label never points at the wrong characters.
+pub fn sub_span(file: &SourceFile, node: &Node, text: &str, start: usize, end: usize) -> Span {
+    let span = node.span;
+    let raw = file.text.get(span.start..span.end).unwrap_or_default();
+    let base = if raw == text {
+        Some(span.start)
+    } else if raw.len() == text.len() + 2 && raw.get(1..raw.len() - 1) == Some(text) {
+        Some(span.start + 1)
+    } else {
+        None
+    };
+    match base {
+        Some(base) if end <= text.len() => Span::new(base + start, base + end),
+        _ => span,
+    }
+}
+
+/// What `siemc check` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    pub targets: Vec<Target>,
+    pub mapping_files: Vec<PathBuf>,
+    /// Codes ignored everywhere (`--ignore`).
+    pub ignore: Vec<String>,
+}
+
+/// The result of checking a set of files.
+#[derive(Debug, Default)]
+pub struct LintOutcome {
+    /// Diagnostics left after suppression, file by file, in position order within a file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Rule files read.
+    pub files: usize,
+    /// Diagnostics removed by a suppression.
+    pub suppressed: usize,
+    /// A file could not be read (an I/O error, exit code 2).
+    pub io_error: bool,
+    /// Problems of `siemc.toml` files (usage errors, exit code 2).
+    pub config_problems: Vec<Diagnostic>,
+}
+
+/// Identities of a checked document, for the checks across files.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub file: Arc<SourceFile>,
+    pub id: Option<rule::Spanned<String>>,
+    pub name: Option<rule::Spanned<String>>,
+}
+
+/// What checking one file found.
+#[derive(Default)]
+struct FileReport {
+    file: Option<Arc<SourceFile>>,
+    diagnostics: Vec<Diagnostic>,
+    identities: Vec<Identity>,
+    correlations: Vec<rule::CorrelationRule>,
+    /// Where each YAML document of the file starts (for `# siemc: ignore` on a rule's first line).
+    document_starts: Vec<usize>,
+    io_error: bool,
+}
+
+/// A linter ready to run: the compilers and validators of the chosen targets.
+pub struct Linter {
+    pipelines: Vec<targets::TargetPipeline>,
+    targets: Vec<Target>,
+    ignore: Vec<String>,
+}
+
+impl Linter {
+    /// Loads the mappings of the chosen targets; a bad mapping file is a usage error.
+    pub fn new(options: &LintOptions) -> Result<Linter, Vec<Diagnostic>> {
+        let mut pipelines = Vec::new();
+        let mut errors = Vec::new();
+        for target in &options.targets {
+            match targets::TargetPipeline::new(*target, &options.mapping_files) {
+                Ok(pipeline) => pipelines.push(pipeline),
+                Err(diagnostics) => errors.extend(diagnostics),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Linter {
+            pipelines,
+            targets: options.targets.clone(),
+            ignore: options.ignore.clone(),
+        })
+    }
+
+    /// A linter with the given pipelines (tests inject validators).
+    pub fn with_pipelines(pipelines: Vec<targets::TargetPipeline>) -> Linter {
+        Linter {
+            targets: pipelines.iter().map(|p| p.target()).collect(),
+            pipelines,
+            ignore: Vec::new(),
+        }
+    }
+
+    /// Checks rule files (already expanded from directories), spread over the machine's
+    /// cores; diagnostics come back in the order of `paths`.
+    pub fn check_paths(&self, paths: &[PathBuf]) -> LintOutcome {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(paths.len().div_ceil(32))
+            .max(1);
+        let next = AtomicUsize::new(0);
+        let mut reports: Vec<(usize, FileReport)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(path) = paths.get(index) else { break };
+                            done.push((index, self.check_path(path)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a lint worker panicked"))
+                .collect()
+        });
+        reports.sort_by_key(|(index, _)| *index);
+        let reports: Vec<FileReport> = reports.into_iter().map(|(_, r)| r).collect();
+        self.finish(reports)
+    }
+
+    /// Checks one source file (already read), e.g. for tests.
+    pub fn check_source(&self, file: &Arc<SourceFile>) -> LintOutcome {
+        self.finish(vec![self.check_file(file)])
+    }
+
+    fn check_path(&self, path: &Path) -> FileReport {
+        match rule::read_source(path) {
+            Ok(file) => self.check_file(&file),
+            Err(diagnostic) => FileReport {
+                io_error: diagnostic.code == "io-error",
+                file: diagnostic.file.clone(),
+                diagnostics: vec![diagnostic],
+                ..FileReport::default()
+            },
+        }
+    }
+
+    fn check_file(&self, file: &Arc<SourceFile>) -> FileReport {
+        let loaded = rule::load_rule_file_with_yaml(file);
+        let mut report = FileReport {
+            file: Some(Arc::clone(file)),
+            document_starts: loaded.yaml.iter().map(|d| d.root.span.start).collect(),
+            ..FileReport::default()
+        };
+        let mut diagnostics: Vec<Diagnostic> = loaded.diagnostics.into_vec();
+        for document in &loaded.yaml {
+            structure::check_document(file, &document.root, &mut diagnostics);
+        }
+        for document in loaded.documents {
+            let meta = match &document {
+                RuleDocument::Detection(rule) => &rule.meta,
+                RuleDocument::Correlation(correlation) => &correlation.meta,
+                RuleDocument::Filter(filter) => &filter.meta,
+            };
+            metadata::check(file, meta, &mut diagnostics);
+            report.identities.push(Identity {
+                file: Arc::clone(file),
+                id: meta.id.clone(),
+                name: meta.name.clone(),
+            });
+            match document {
+                RuleDocument::Detection(rule) => {
+                    structure::check_rule(&rule, &mut diagnostics);
+                    detection::check(&rule, &mut diagnostics);
+                    regex::check(&rule, &self.targets, &mut diagnostics);
+                    targets::check(&rule, &self.pipelines, &mut diagnostics);
+                }
+                RuleDocument::Correlation(correlation) => {
+                    correlation::check(&correlation, &mut diagnostics);
+                    report.correlations.push(*correlation);
+                }
+                RuleDocument::Filter(_) => {}
+            }
+        }
+        report.diagnostics = diagnostics;
+        report
+    }
+
+    /// Checks across files, severities from the catalogue, suppressions, order.
+    fn finish(&self, mut reports: Vec<FileReport>) -> LintOutcome {
+        let identities: Vec<Identity> = reports
+            .iter()
+            .flat_map(|r| r.identities.iter().cloned())
+            .collect();
+        let mut cross_file: Vec<Diagnostic> = metadata::duplicate_ids(&identities);
+        for report in &reports {
+            for correlation_rule in &report.correlations {
+                correlation::check_references(correlation_rule, &identities, &mut cross_file);
+            }
+        }
+        // Cross-file findings go to the report of their file, so suppression and order apply.
+        for diagnostic in cross_file {
+            let owner = reports.iter_mut().find(|r| {
+                r.file
+                    .as_ref()
+                    .zip(diagnostic.file.as_ref())
+                    .is_some_and(|(a, b)| Arc::ptr_eq(a, b))
+            });
+            if let Some(owner) = owner {
+                owner.diagnostics.push(diagnostic);
+            }
+        }
+        let mut config_cache = suppress::ConfigCache::default();
+        let mut outcome = LintOutcome::default();
+        for mut report in reports {
+            outcome.files += 1;
+            outcome.io_error |= report.io_error;
+            for diagnostic in &mut report.diagnostics {
+                if let Some(lint) = find(diagnostic.code) {
+                    diagnostic.severity = lint.severity;
+                }
+            }
+            report
+                .diagnostics
+                .sort_by_key(|d| (d.primary_span().map_or(0, |s| s.start), d.code));
+            let mut kept = Vec::new();
+            let mut extra = Vec::new();
+            let config = report
+                .file
+                .as_ref()
+                .and_then(|f| config_cache.for_file(f.path()));
+            let absolute = report
+                .file
+                .as_ref()
+                .and_then(|f| std::path::absolute(f.path()).ok());
+            for diagnostic in report.diagnostics {
+                let suppressed = self.ignore.iter().any(|code| code == diagnostic.code)
+                    || config
+                        .as_ref()
+                        .zip(absolute.as_ref())
+                        .is_some_and(|(c, path)| c.ignores(path, diagnostic.code))
+                    || suppress::inline_ignores(&diagnostic, &report.document_starts, &mut extra);
+                if suppressed {
+                    outcome.suppressed += 1;
+                } else {
+                    kept.push(diagnostic);
+                }
+            }
+            kept.extend(extra);
+            dedup_in_place(&mut kept);
+            outcome.diagnostics.extend(kept);
+        }
+        outcome.config_problems = config_cache.problems;
+        outcome
+    }
+}
+
+/// Removes repeated diagnostics (same code, place and message), e.g. one suppression comment
+/// with an unknown code looked up by several diagnostics of its line.
+fn dedup_in_place(diagnostics: &mut Vec<Diagnostic>) {
+    // Code, place (file and span) and message identify a diagnostic.
+    type Key = (&'static str, Option<Span>, String, Option<PathBuf>);
+    let mut seen: HashSet<Key> = HashSet::new();
+    diagnostics.retain(|d| {
+        seen.insert((
+            d.code,
+            d.primary_span(),
+            d.message.clone(),
+            d.file.as_ref().map(|f| f.path().to_path_buf()),
+        ))
+    });
+}

@@ -1,0 +1,258 @@
+//! Target checks: the rule is lowered once, then mapped and compiled for each chosen target,
+//! its fields are checked against the mapped Sentinel table's columns, and the generated query
+//! goes through that target's validator (`query::kql::check_query` / `query::spl::check_query`).
+
+use super::lints;
+use crate::backend::Templates;
+use crate::compile::Compiler;
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::ir;
+use crate::mapping::{Mapping, Target};
+use crate::query::{kql, spl};
+use crate::rule::{Rule, SelectionBody};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+lints! { Targets;
+    /// No mapping entry places the rule's log source in the target (no Sentinel table, no
+    /// Splunk base search).
+    ///
+    /// Why: the rule cannot be deployed to that target until a mapping says where its events
+    /// are. The rule itself may be fine, so this is a warning: add a `sources:` entry in a file
+    /// passed with `--mapping`, or check only the targets you deploy to (`--target`).
+    ///
+    /// Example: `logsource: {product: acme, service: vpn}` with only the built-in mappings.
+    UNMAPPED_LOGSOURCE = "unmapped-logsource", Warning;
+
+    /// A value uses an `|expand` placeholder (`%admins%`) that the target's mapping does not
+    /// define.
+    ///
+    /// Why: the placeholder stands for a list of values known only per environment; without it
+    /// the rule cannot be compiled for that target. Define it under `placeholders:` in a
+    /// mapping file.
+    ///
+    /// Example: `User|expand: '%domain_admins%'`
+    UNRESOLVED_PLACEHOLDER = "unresolved-placeholder", Warning;
+
+    /// A field that the mapped Sentinel table does not have (after the mapping's field
+    /// renames), with the nearest column name as a suggestion.
+    ///
+    /// Why: KQL rejects a query that names an unknown column (or, for `tostring()` of a
+    /// dynamic property, silently matches nothing). Map the field to the right column with
+    /// `fields:` in a mapping file. Checked against the built-in Sentinel table schemas.
+    ///
+    /// Example: `IpAddress: 1.2.3.4` in a `SigninLogs` rule (the column is `IPAddress`).
+    UNKNOWN_COLUMN = "unknown-column", Warning;
+
+    /// Something in the rule that the KQL backend cannot express (e.g. a field name or a
+    /// comparison KQL has no syntax for).
+    ///
+    /// Why: no correct query can be generated; the message says what is missing.
+    ///
+    /// Example: a keyword search combined with a numeric comparison on the whole event.
+    UNSUPPORTED_KQL = "unsupported-kql", Error;
+
+    /// Something in the rule that the SPL backend cannot express (e.g. a field name with a
+    /// single quote, which SPL's `where` cannot quote).
+    ///
+    /// Why: no correct search can be generated; the message says what is missing.
+    ///
+    /// Example: `"Field'Name": x` compiled for SPL.
+    UNSUPPORTED_SPL = "unsupported-spl", Error;
+
+    /// The KQL query generated from the rule does not pass siemc's KQL validator.
+    ///
+    /// Why: every query siemc prints must run in Sentinel unchanged; a rejected query is a
+    /// siemc bug or a value the generator cannot express. The validator's message and the
+    /// position in the generated query are shown.
+    ///
+    /// Example: none known (please report one).
+    QUERY_REJECTED_KQL = "query-rejected-kql", Error;
+
+    /// The SPL search generated from the rule does not pass siemc's SPL validator.
+    ///
+    /// Why: every search siemc prints must run in Splunk unchanged; a rejected search is a
+    /// siemc bug or a value the generator cannot express. The validator's message and the
+    /// position in the generated search are shown.
+    ///
+    /// Example: none known (please report one).
+    QUERY_REJECTED_SPL = "query-rejected-spl", Error;
+}
+
+/// The validator a pipeline runs on its generated queries.
+pub type Validate = Box<dyn Fn(&Arc<SourceFile>) -> Vec<Diagnostic> + Send + Sync>;
+
+/// One target: its compiler (mapping, templates, schema) and its query validator.
+pub struct TargetPipeline {
+    compiler: Compiler,
+    validate: Validate,
+}
+
+impl TargetPipeline {
+    /// The built-in mapping plus `mapping_files`, the embedded templates, the target's validator
+    /// with its default options.
+    pub fn new(
+        target: Target,
+        mapping_files: &[PathBuf],
+    ) -> Result<TargetPipeline, Vec<Diagnostic>> {
+        let mapping = Mapping::with_files(target, mapping_files)?;
+        let validate: Validate = match target {
+            Target::Kql => {
+                let options = kql::KqlCheckOptions::from_schema_file(None).map_err(|d| vec![d])?;
+                Box::new(move |source| kql::check_query(source, &options))
+            }
+            Target::Spl => {
+                let options = spl::SplCheckOptions::from_macros_file(None).map_err(|d| vec![d])?;
+                Box::new(move |source| spl::check_query(source, &options))
+            }
+        };
+        Ok(TargetPipeline::with_validator(target, mapping, validate))
+    }
+
+    /// A pipeline with a given mapping and validator.
+    pub fn with_validator(target: Target, mapping: Mapping, validate: Validate) -> TargetPipeline {
+        TargetPipeline {
+            compiler: Compiler::new(target, mapping, Templates::embedded()),
+            validate,
+        }
+    }
+
+    pub fn target(&self) -> Target {
+        self.compiler.target
+    }
+}
+
+pub fn check(rule: &Rule, pipelines: &[TargetPipeline], out: &mut Vec<Diagnostic>) {
+    let lowered = match ir::lower_rule(rule) {
+        Ok(lowered) => lowered,
+        Err(diagnostics) => {
+            out.extend(diagnostics);
+            return;
+        }
+    };
+    for pipeline in pipelines {
+        let target = pipeline.target();
+        if target == Target::Kql {
+            unknown_columns(rule, pipeline, out);
+        }
+        match pipeline.compiler.compile_lowered(rule, &lowered) {
+            // The regex checks report RE2 problems with the exact construct's span.
+            Err(diagnostics) => out.extend(
+                diagnostics
+                    .into_iter()
+                    .filter(|d| d.code != super::regex::REGEX_UNSUPPORTED_KQL.code),
+            ),
+            Ok(query) => validate(rule, pipeline, query, out),
+        }
+    }
+}
+
+fn validate(rule: &Rule, pipeline: &TargetPipeline, query: String, out: &mut Vec<Diagnostic>) {
+    let target = pipeline.target();
+    let source = Arc::new(SourceFile::new(
+        format!("<{} query of {}>", target.name(), rule.file.display_path()),
+        query,
+    ));
+    let Some(rejection) = (pipeline.validate)(&source)
+        .into_iter()
+        .find(|d| d.is_error())
+    else {
+        return;
+    };
+    let (lint, language) = match target {
+        Target::Kql => (&QUERY_REJECTED_KQL, "KQL query"),
+        Target::Spl => (&QUERY_REJECTED_SPL, "SPL search"),
+    };
+    let span = rule
+        .detection
+        .conditions
+        .first()
+        .map_or(rule.detection.span, |c| c.span);
+    let position = rejection.primary_span().map(|s| {
+        (
+            source.line_column(s.start),
+            source.line_at(s.start).0.to_string(),
+        )
+    });
+    let location = match position {
+        Some((at, line)) => format!(
+            " at line {}, column {} of the generated {language}: `{}`",
+            at.line,
+            at.column,
+            line.trim()
+        ),
+        None => String::new(),
+    };
+    out.push(
+        lint.at(
+            &rule.file,
+            span,
+            format!(
+                "the generated {language} is rejected by its validator: {} [{}]",
+                rejection.message, rejection.code
+            ),
+            format!("the {language} generated from this rule"),
+        )
+        .with_help(format!(
+            "rejected{location}; this is a siemc bug or a value the generator cannot express: please report it"
+        )),
+    );
+}
+
+fn unknown_columns(rule: &Rule, pipeline: &TargetPipeline, out: &mut Vec<Diagnostic>) {
+    let mapping = &pipeline.compiler.mapping;
+    let Some((_, entry)) = mapping.find_source(rule) else {
+        return;
+    };
+    let Some(table) = &entry.table else { return };
+    let Some(columns) = pipeline.compiler.schema.columns(table) else {
+        return;
+    };
+    let columns: Vec<&str> = columns.collect();
+    let mut reported: HashSet<&str> = HashSet::new();
+    for selection in &rule.detection.selections {
+        let SelectionBody::FieldMaps(maps) = &selection.body else {
+            continue;
+        };
+        for field in maps
+            .iter()
+            .flat_map(|m| &m.matchers)
+            .filter_map(|m| m.field.as_ref())
+        {
+            let target_name = mapping.field_name(entry, &field.value);
+            // A dotted name is a property of a dynamic column: the column is the first part.
+            let column = target_name.split('.').next().unwrap_or_default();
+            if columns.contains(&column) || !reported.insert(field.value.as_str()) {
+                continue;
+            }
+            let renamed = if target_name == field.value {
+                String::new()
+            } else {
+                format!(" (mapped to `{target_name}`)")
+            };
+            let help = match crate::text::closest(column, columns.iter().copied()) {
+                Some(nearest) => format!(
+                    "did you mean `{nearest}`? If the rule's name is right, map it: `fields: {{{}: {nearest}}}` in a file passed with --mapping",
+                    field.value
+                ),
+                None => format!(
+                    "map it to a column of `{table}` with `fields:` in a file passed with --mapping"
+                ),
+            };
+            out.push(
+                UNKNOWN_COLUMN
+                    .at(
+                        &rule.file,
+                        field.span,
+                        format!(
+                            "field `{}`{renamed} is not a column of the Sentinel table `{table}`",
+                            field.value
+                        ),
+                        format!("not in `{table}`"),
+                    )
+                    .with_help(help),
+            );
+        }
+    }
+}
