@@ -8,6 +8,7 @@ use crate::backend::{self, Templates};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
 use crate::mapping::{Mapping, SentinelSchema, Target};
+use crate::query::kql as kql_validator;
 use crate::rule::{self, Rule, RuleDocument};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +30,41 @@ pub struct CompiledQuery {
     pub title: String,
     pub target: &'static str,
     pub query: String,
+}
+
+/// Every KQL query siemc prints has passed its own validator (DESIGN.md §6). Only syntax
+/// errors count: unknown columns in generated queries come from mapping files, and a schema
+/// warning must not stop a compile.
+fn validate_generated_kql(rule: &Rule, query: String) -> Result<String, Vec<Diagnostic>> {
+    let generated = Arc::new(SourceFile::new("<generated KQL query>", query));
+    let errors: Vec<String> = kql_validator::syntax_diagnostics(&generated)
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .map(|diagnostic| {
+            let position = diagnostic
+                .start_position()
+                .map(|p| format!(" (query line {}, column {})", p.line, p.column))
+                .unwrap_or_default();
+            format!("{}{position}", diagnostic.message)
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(
+            Arc::try_unwrap(generated).map_or_else(|shared| shared.text.clone(), |file| file.text)
+        );
+    }
+    Err(vec![
+        Diagnostic::error(
+            "internal-invalid-query",
+            format!(
+                "siemc generated a KQL query that its own validator rejects; this is a bug in siemc, please report it: {}",
+                errors.join("; ")
+            ),
+        )
+        .in_file(&rule.file)
+        .at(rule.span, "this rule")
+        .with_help(format!("the generated query was:\n{}", generated.text)),
+    ])
 }
 
 /// The results of compiling a set of files.
@@ -55,7 +91,10 @@ impl Compiler {
         let lowered = ir::lower_rule(rule)?;
         let mapped = self.mapping.map_rule(rule, &lowered)?;
         match self.target {
-            Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
+            Target::Kql => {
+                let query = backend::kql::compile(rule, &mapped, self.schema, &self.templates)?;
+                validate_generated_kql(rule, query)
+            }
             Target::Spl => backend::spl::compile(rule, &mapped, &self.templates),
         }
     }

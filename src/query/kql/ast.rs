@@ -279,7 +279,8 @@ pub enum OperatorKind {
     },
     Sort(Vec<Expr>),
     Take(Expr),
-    Distinct(Option<Vec<Expr>>),
+    /// `distinct *` (`None`) or a list of columns.
+    Distinct(Option<Vec<Assignment>>),
     Count,
     Render,
     As(Name),

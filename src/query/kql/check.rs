@@ -549,14 +549,11 @@ impl Checker<'_> {
                 }
             }
             OperatorKind::Distinct(None) | OperatorKind::Render => input.clone(),
-            OperatorKind::Distinct(Some(exprs)) => {
+            OperatorKind::Distinct(Some(assignments)) => {
                 let mut output = Columns::known(Vec::new());
-                for expr in exprs {
-                    self.expr(expr, row);
-                    match derived_name(expr) {
-                        Some(name) => output.add(&name),
-                        None => output.open = true,
-                    }
+                for assignment in assignments {
+                    self.expr(&assignment.value, row);
+                    self.name_assignment(assignment, &mut output);
                 }
                 output
             }

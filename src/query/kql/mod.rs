@@ -17,7 +17,7 @@ pub mod ast;
 pub mod check;
 pub mod diagnostics;
 pub mod functions;
-//TMP pub mod mutate;
+pub mod mutate;
 pub mod parse;
 
 use crate::diagnostic::{Diagnostic, SourceFile};

@@ -680,6 +680,13 @@ impl Builder<'_> {
                             .expect("view has a definition");
                         LetValue::Function(self.function_def(def))
                     }
+                    Rule::materialize_call => {
+                        let call = self.call(value_pair);
+                        LetValue::Expr(Expr {
+                            span: call.span,
+                            kind: ExprKind::Call(call),
+                        })
+                    }
                     _ => LetValue::Expr(self.pipe_expr(value_pair)),
                 };
                 Statement::Let { name, value }
@@ -1031,8 +1038,8 @@ impl Builder<'_> {
                 let params = params(self, &parts);
                 let right = parts
                     .iter()
-                    .find(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p.clone()))
+                    .find(|p| p.as_rule() == Rule::operand)
+                    .map(|p| self.operand(p.clone()))
                     .expect("join has a right side");
                 let on = parts
                     .iter()
@@ -1197,7 +1204,7 @@ impl Builder<'_> {
                 OperatorKind::SampleDistinct { count, column }
             }
             Rule::distinct_op => {
-                let all = exprs(self, &parts);
+                let all = assignments(self, &parts);
                 OperatorKind::Distinct(if all.is_empty() { None } else { Some(all) })
             }
             Rule::count_op => OperatorKind::Count,
@@ -1335,7 +1342,7 @@ impl Builder<'_> {
     }
 
     /// A flat `expr` pair (prefixes, operands, postfix tails, infix operators) to a tree, by
-    /// precedence: `or` < `and` < comparisons (and `in`/`between` tails) < `+ -` < `* / %`.
+    /// precedence: `=` < `or` < `and` < comparisons (and `in`/`between` tails) < `+ -` < `* / %`.
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = span_of(&pair);
         // Split into units: (prefix signs, operand, postfix tails), separated by infix operators.
@@ -1374,11 +1381,11 @@ impl Builder<'_> {
                 | Rule::additive_operator
                 | Rule::multiplicative_operator => {
                     let level = match part.as_rule() {
-                        Rule::or_operator => 0,
-                        Rule::and_operator => 1,
-                        Rule::comparison_operator => 2,
-                        Rule::additive_operator => 3,
-                        _ => 4,
+                        Rule::or_operator => 1,
+                        Rule::and_operator => 2,
+                        Rule::comparison_operator => 3,
+                        Rule::additive_operator => 4,
+                        _ => 5,
                     };
                     let unit = self.finish_unit(
                         current.take(),
@@ -1433,14 +1440,14 @@ impl Builder<'_> {
         }
         // Fold the trailing arithmetic run into the left side.
         let mut run_start = units.len();
-        while run_start > 0 && operators[run_start - 1].0 >= 3 {
+        while run_start > 0 && operators[run_start - 1].0 >= 4 {
             run_start -= 1;
         }
         if run_start < units.len() {
             let mut run_units: Vec<Expr> = units.drain(run_start..).collect();
             run_units.push(left);
             let run_ops: Vec<(u8, BinaryOperator)> = operators.drain(run_start..).collect();
-            left = build_levels(run_units, run_ops, 3);
+            left = build_levels(run_units, run_ops, 4);
         }
         for tail in postfix.drain(..) {
             let tail_span = span_of(&tail);
@@ -1561,7 +1568,7 @@ fn build_levels(units: Vec<Expr>, operators: Vec<(u8, BinaryOperator)>, level: u
     if operators.is_empty() {
         return units.into_iter().next().expect("at least one unit");
     }
-    if level > 4 {
+    if level > 5 {
         return units.into_iter().next().expect("at least one unit");
     }
     if !operators.iter().any(|(l, _)| *l == level) {
