@@ -5,6 +5,8 @@
 
 /// A quote that is never closed.
 pub const UNTERMINATED_STRING: &str = "kql-unterminated-string";
+/// A backslash escape that KQL strings do not have (`\q`).
+pub const INVALID_ESCAPE: &str = "kql-invalid-escape";
 /// A `(`, `[` or `{` without its partner, or a partner of the wrong kind.
 pub const UNBALANCED_BRACKET: &str = "kql-unbalanced-bracket";
 /// Brackets (or signs, `in` tests) nested beyond the parser's limit.

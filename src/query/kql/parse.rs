@@ -367,6 +367,25 @@ fn check_brackets(file: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
                         }),
                 ]);
             }
+            Rule::escape_error_string => {
+                let escape = pair
+                    .clone()
+                    .into_inner()
+                    .find(|inner| inner.as_rule() == Rule::invalid_escape)
+                    .map_or(span, |inner| span_of(&inner));
+                let text = file.text.get(escape.start..escape.end).unwrap_or("\\");
+                return Err(vec![
+                    Diagnostic::error(
+                        codes::INVALID_ESCAPE,
+                        format!("invalid escape sequence `{text}` in a string"),
+                    )
+                    .in_file(file)
+                    .at(escape, "not an escape KQL knows")
+                    .with_help(
+                        "escape a backslash as `\\\\`, or write a verbatim string @\"...\" where `\\` is literal",
+                    ),
+                ]);
+            }
             Rule::open_bracket => {
                 let bracket = pair.as_str().chars().next().unwrap_or('(');
                 open.push((bracket, span));
@@ -467,7 +486,88 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
         .collect()
 }
 
-/// Turns pest's furthest failure into a diagnostic that says what is wrong.
+/// Tokens after which an expression must follow: operator keywords, binary operators,
+/// separators.
+const EXPRESSION_AFTER: &[&str] = &[
+    "where",
+    "filter",
+    "take",
+    "limit",
+    "extend",
+    "by",
+    "print",
+    "sample",
+    "top",
+    "of",
+    "and",
+    "or",
+    "mv-expand",
+    "mv-apply",
+    "parse",
+    "parse-where",
+    "distinct",
+    "search",
+    "evaluate",
+    "invoke",
+    "on",
+    "step",
+    "from",
+    "to",
+    "==",
+    "!=",
+    "=~",
+    "!~",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "<>",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "=",
+    ",",
+    "(",
+    "[",
+    "..",
+    ".",
+];
+
+/// Words that start a clause and so cannot start an expression.
+const CLAUSE_WORDS: &[&str] = &["by", "on", "with", "of", "to", "step", "from"];
+
+/// Operators whose right side goes in parentheses.
+const LIST_OPERATORS: &[&str] = &[
+    "in", "!in", "in~", "!in~", "has_any", "has_all", "between", "!between",
+];
+
+fn is_string_operator(word: &str) -> bool {
+    let word = word.strip_prefix('!').unwrap_or(word);
+    STRING_OPERATORS.contains(&word)
+        || STRING_OPERATORS.contains(&word.strip_suffix("_cs").unwrap_or(word))
+}
+
+/// A known operator the word is probably a misspelling of: close by edit distance, or the
+/// same letters in another order (`adn`).
+fn misspelt_operator(word: &str) -> Option<&'static str> {
+    if is_string_operator(word) {
+        return None;
+    }
+    crate::text::closest(word, STRING_OPERATORS.iter().copied()).or_else(|| {
+        let mut letters: Vec<char> = word.chars().collect();
+        letters.sort_unstable();
+        STRING_OPERATORS.iter().copied().find(|candidate| {
+            let mut other: Vec<char> = candidate.chars().collect();
+            other.sort_unstable();
+            other == letters
+        })
+    })
+}
+
+/// Turns pest's furthest failure into a diagnostic that says what is wrong, from the tokens
+/// around the failure (spans from the `all_tokens` pass).
 fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnostic {
     let position = match error.location {
         pest::error::InputLocation::Pos(position) => position,
@@ -483,15 +583,19 @@ fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnost
         .get(next_index)
         .filter(|token| token.span.start >= position);
     let previous = next_index.checked_sub(1).and_then(|index| all.get(index));
+    let after_next = next.and_then(|_| all.get(next_index + 1));
     let at = next.map_or(Span::new(position, position), |token| token.span);
     let found = next.map_or_else(
-        || "the end of the query".to_string(),
+        || "end of the query".to_string(),
         |token| format!("`{}`", token.text),
     );
     let expects = |rule: Rule| positives.contains(&rule);
+    let previous_text = previous.map(|token| token.text);
+    let next_text = next.map(|token| token.text);
 
+    // A word after `|` that is no operator, or nothing at all after `|`.
     if expects(Rule::kw_where) || expects(Rule::kw_extend) {
-        let mut diagnostic = match next {
+        return match next {
             Some(token) if token.is_word => {
                 let mut diagnostic = Diagnostic::error(
                     codes::UNKNOWN_OPERATOR,
@@ -508,7 +612,7 @@ fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnost
             }
             _ => Diagnostic::error(
                 codes::MISSING_OPERATOR,
-                format!("expected a query operator, found {found}"),
+                format!("expected a query operator after `|`, found {found}"),
             )
             .in_file(file)
             .at(
@@ -517,15 +621,60 @@ fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnost
             )
             .with_help("remove the extra `|`, or add the operator"),
         };
-        if let Some(previous) = previous.filter(|token| token.text == "|") {
-            diagnostic = diagnostic.with_note_at(previous.span, "after this pipe");
-        }
-        return diagnostic;
     }
 
-    let expects_expression = expects(Rule::ident) || expects(Rule::prefix) || expects(Rule::number);
+    // `| T` at the start of a query or statement.
+    if next_text == Some("|") && previous_text.is_none_or(|text| text == ";") {
+        return Diagnostic::error(codes::SYNTAX, "a query cannot start with `|`")
+            .in_file(file)
+            .at(at, "nothing before this pipe")
+            .with_help("start with the table (or `let` statements), then `| operator`");
+    }
+
+    // `kind = 1`: Kusto reads `kind =` as an operator option.
+    if next_text == Some("=")
+        && let Some(previous) = previous.filter(|token| token.is_word)
+    {
+        let (message, help) = if matches!(previous.text, "kind" | "withsource" | "with_source") {
+            (
+                format!("`{}` cannot name a new column", previous.text),
+                format!("write ['{}'], or compare with `==`", previous.text),
+            )
+        } else {
+            (
+                format!("`{}=` is not an option of this operator", previous.text),
+                "options are `kind=`, `hint.strategy=`, `withsource=`, ... as the operator allows"
+                    .to_string(),
+            )
+        };
+        return Diagnostic::error(codes::SYNTAX, message)
+            .in_file(file)
+            .at(previous.span.join(at), "here")
+            .with_help(help);
+    }
+
+    // `x in 1`, `x between 1 .. 2`: the right side belongs in parentheses.
+    if let Some(token) = next.filter(|token| LIST_OPERATORS.contains(&token.text))
+        && after_next.is_none_or(|token| token.text != "(")
+    {
+        let example = if token.text.contains("between") {
+            "(low .. high)"
+        } else {
+            "(a, b, ...)"
+        };
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("`{}` needs its right side in parentheses", token.text),
+        )
+        .in_file(file)
+        .at(token.span, format!("write `{} {example}`", token.text));
+    }
+
+    // A keyword where a name belongs.
     if let Some(token) = next.filter(|token| token.is_word && is_reserved(token.text))
-        && (expects_expression || expects(Rule::decl_ident) || expects(Rule::let_ident))
+        && !CLAUSE_WORDS.contains(&token.text)
+        && !is_string_operator(token.text)
+        && !matches!(token.text, "and" | "or")
     {
         return Diagnostic::error(
             codes::RESERVED_NAME,
@@ -536,40 +685,47 @@ fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnost
         )
         .in_file(file)
         .at(token.span, "keyword")
-        .with_help(format!(
-            "write ['{}'] to use it as a column or variable name",
-            token.text
-        ));
+        .with_help(format!("write ['{}'] to use it as a name", token.text));
     }
-    if expects_expression {
-        let ends_here =
-            next.is_none_or(|token| matches!(token.text, "|" | ")" | "]" | "}" | "," | ";"));
-        if ends_here {
-            let (message, help) = match previous.map(|token| token.text) {
-                Some(keyword @ ("where" | "filter")) => (
-                    format!("`{keyword}` needs a predicate"),
-                    format!(
-                        "write the condition rows must meet, e.g. `{keyword} Status == \"Failed\"`"
-                    ),
+
+    // An operator, keyword or separator with nothing after it.
+    let ends_here = next_text.is_none_or(|text| {
+        matches!(text, "|" | ")" | "]" | "}" | "," | ";") || CLAUSE_WORDS.contains(&text)
+    });
+    if ends_here
+        && let Some(previous) = previous.filter(|token| {
+            EXPRESSION_AFTER.contains(&token.text) || is_string_operator(token.text)
+        })
+    {
+        let (message, help) = match previous.text {
+            keyword @ ("where" | "filter") => (
+                format!("`{keyword}` needs a predicate"),
+                format!(
+                    "write the condition rows must meet, e.g. `{keyword} Status == \"Failed\"`"
                 ),
-                Some(text) => (
-                    format!("expected an expression after `{text}`"),
-                    "add the missing value, column or function call".to_string(),
-                ),
-                None => (
-                    "expected an expression".to_string(),
-                    "add the missing expression".to_string(),
-                ),
-            };
-            let mut diagnostic = Diagnostic::error(codes::MISSING_EXPRESSION, message)
-                .in_file(file)
-                .at(at, format!("expression missing before {found}"))
-                .with_help(help);
-            if let Some(previous) = previous {
-                diagnostic = diagnostic.with_note_at(previous.span, "");
-            }
-            return diagnostic;
-        }
+            ),
+            "." => (
+                "expected a property name after `.`".to_string(),
+                "write the property, e.g. `Details.name`".to_string(),
+            ),
+            text => (
+                format!("expected an expression after `{text}`"),
+                "add the missing value, column or function call".to_string(),
+            ),
+        };
+        return Diagnostic::error(codes::MISSING_EXPRESSION, message)
+            .in_file(file)
+            .at(at, format!("expression missing before {found}"))
+            .with_note_at(previous.span, "")
+            .with_help(help);
+    }
+    if next.is_none() && previous_text == Some(".") {
+        return Diagnostic::error(
+            codes::MISSING_EXPRESSION,
+            "expected a property name after `.`",
+        )
+        .in_file(file)
+        .at(at, "property name missing");
     }
 
     let expected = describe_expected(positives);
@@ -583,11 +739,19 @@ fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnost
                 format!("expected {expected}")
             },
         );
-    if let Some(token) = next.filter(|token| token.is_word)
-        && let Some(suggestion) = crate::text::closest(token.text, STRING_OPERATORS.iter().copied())
-        && suggestion != token.text
-    {
-        diagnostic = diagnostic.with_help(format!("did you mean the operator `{suggestion}`?"));
+    if let Some(token) = next.filter(|token| token.is_word) {
+        if let Some(suggestion) = misspelt_operator(token.text) {
+            diagnostic = diagnostic.with_help(format!("did you mean the operator `{suggestion}`?"));
+        } else if !token.text.is_ascii() {
+            diagnostic = diagnostic.with_help(
+                "names with other than ASCII letters, digits and `_` go in brackets: ['name']",
+            );
+        }
+    } else if let Some(token) = next.filter(|token| !token.text.is_ascii()) {
+        diagnostic = diagnostic.with_help(format!(
+            "`{}` cannot be part of a name; bracket the whole name: ['...']",
+            token.text
+        ));
     }
     diagnostic
 }
@@ -599,9 +763,7 @@ fn describe_expected(positives: &[Rule]) -> String {
         let name = match rule {
             Rule::pipe => "`|`",
             Rule::EOI => "the end of the query",
-            Rule::ident | Rule::prefix | Rule::number | Rule::string_part | Rule::typed_literal => {
-                "an expression"
-            }
+            Rule::ident | Rule::prefix | Rule::number | Rule::typed_literal => "an expression",
             Rule::decl_ident | Rule::let_ident | Rule::bracket_name => "a name",
             Rule::comparison_operator
             | Rule::additive_operator
