@@ -438,11 +438,22 @@ fn check_brackets(file: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
         }
     }
     if let Some((opener, span)) = open.pop() {
+        // Microsoft's parser reports the missing closer where the query ends: the end of its
+        // last token. The opener is the useful context.
+        let end = tokens(&file.text)
+            .last()
+            .map_or(file.text.len(), |token| token.span.end);
         return Err(vec![
             Diagnostic::error(codes::UNBALANCED_BRACKET, format!("unclosed `{opener}`"))
                 .in_file(file)
-                .at(span, format!("this `{opener}` is never closed"))
-                .with_help(format!("add the missing `{}`", closer_of(opener))),
+                .at(
+                    Span::new(end, end),
+                    format!(
+                        "expected `{}` before the end of the query",
+                        closer_of(opener)
+                    ),
+                )
+                .with_note_at(span, format!("this `{opener}` is never closed")),
         ]);
     }
     Ok(())
@@ -713,19 +724,13 @@ fn explain(file: &Arc<SourceFile>, error: &pest::error::Error<Rule>) -> Diagnost
                 "add the missing value, column or function call".to_string(),
             ),
         };
+        // The expression belongs right after the token that needs it (where Microsoft's
+        // parser reports it too), not at whatever comes next, possibly lines later.
+        let missing = Span::new(previous.span.end, previous.span.end);
         return Diagnostic::error(codes::MISSING_EXPRESSION, message)
             .in_file(file)
-            .at(at, format!("expression missing before {found}"))
-            .with_note_at(previous.span, "")
+            .at(missing, "expression missing here")
             .with_help(help);
-    }
-    if next.is_none() && previous_text == Some(".") {
-        return Diagnostic::error(
-            codes::MISSING_EXPRESSION,
-            "expected a property name after `.`",
-        )
-        .in_file(file)
-        .at(at, "property name missing");
     }
 
     let expected = describe_expected(positives);
