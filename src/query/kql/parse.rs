@@ -22,9 +22,10 @@ use std::sync::Arc;
 /// a diagnostic instead of deep recursion (the grammar recurses a few frames per level).
 pub const MAX_NESTING: usize = 64;
 
-/// Largest query parsed, in bytes; larger input gets a diagnostic. Sentinel itself caps
-/// analytic-rule queries at 10,000 characters.
-pub const MAX_QUERY_BYTES: usize = 16 * 1024 * 1024;
+/// Largest query parsed, in bytes; larger input gets a diagnostic. The syntax tree takes memory
+/// in proportion to the query, so this bounds it; Sentinel itself caps analytic-rule queries at
+/// 10,000 characters.
+pub const MAX_QUERY_BYTES: usize = 1024 * 1024;
 
 /// Most prefix signs or postfix `in`/`between` tails on one operand: more is no real query, and
 /// the limit keeps the tree shallow.
@@ -1604,6 +1605,8 @@ impl Builder<'_> {
         }
         if postfix.len() > MAX_OPERATOR_RUN {
             self.limit_exceeded(span_of(&postfix[0]), "`in`/`between` tests");
+            // Each test wraps the previous one: keep the tree shallow.
+            postfix.truncate(MAX_OPERATOR_RUN);
         }
         // Fold the trailing arithmetic run into the left side.
         let mut run_start = units.len();
