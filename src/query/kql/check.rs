@@ -17,6 +17,7 @@ use super::functions::{self, FunctionKind};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::mapping::SentinelSchema;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Columns every Log Analytics table has besides the ones its schema lists.
@@ -32,23 +33,27 @@ const STANDARD_COLUMNS: &[&str] = &[
     "SourceSystem",
 ];
 
-/// The columns of a tabular value. `open`: other columns may exist too.
+/// The columns of a tabular value. `open`: other columns may exist too. The names are shared
+/// (most operators pass their input on unchanged) and copied only when an operator changes them.
 #[derive(Debug, Clone, Default)]
 struct Columns {
-    names: Vec<String>,
+    names: Rc<Vec<String>>,
     open: bool,
 }
 
 impl Columns {
     fn unknown() -> Columns {
         Columns {
-            names: Vec::new(),
+            names: Rc::default(),
             open: true,
         }
     }
 
     fn known(names: Vec<String>) -> Columns {
-        Columns { names, open: false }
+        Columns {
+            names: Rc::new(names),
+            open: false,
+        }
     }
 
     fn has(&self, name: &str) -> bool {
@@ -57,13 +62,13 @@ impl Columns {
 
     fn add(&mut self, name: &str) {
         if !self.has(name) {
-            self.names.push(name.to_string());
+            Rc::make_mut(&mut self.names).push(name.to_string());
         }
     }
 
     fn union(&self, other: &Columns) -> Columns {
         let mut result = self.clone();
-        for name in &other.names {
+        for name in other.names.iter() {
             result.add(name);
         }
         result.open |= other.open;
@@ -110,6 +115,7 @@ pub fn check(file: &Arc<SourceFile>, query: &Query, schema: &SentinelSchema) -> 
         file,
         schema,
         scopes: vec![HashMap::new()],
+        tables: HashMap::new(),
         diagnostics: Vec::new(),
     };
     checker.statements(&query.statements);
@@ -120,6 +126,8 @@ struct Checker<'a> {
     file: &'a Arc<SourceFile>,
     schema: &'a SentinelSchema,
     scopes: Vec<HashMap<String, Binding>>,
+    /// Columns of the schema tables the query has named so far.
+    tables: HashMap<String, Columns>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -134,12 +142,16 @@ impl Checker<'_> {
         }
     }
 
-    fn table_columns(&self, table: &str) -> Option<Columns> {
+    fn table_columns(&mut self, table: &str) -> Option<Columns> {
+        if let Some(columns) = self.tables.get(table) {
+            return Some(columns.clone());
+        }
         let columns = self.schema.columns(table)?;
         let mut result = Columns::known(columns.map(str::to_string).collect());
         for standard in STANDARD_COLUMNS {
             result.add(standard);
         }
+        self.tables.insert(table.to_string(), result.clone());
         Some(result)
     }
 
@@ -345,16 +357,14 @@ impl Checker<'_> {
             OperatorKind::ProjectAway(patterns) => {
                 self.column_patterns(patterns, input);
                 let mut output = input.clone();
-                output
-                    .names
+                Rc::make_mut(&mut output.names)
                     .retain(|name| !patterns.iter().any(|p| pattern_matches(p, name)));
                 output
             }
             OperatorKind::ProjectKeep(patterns) => {
                 self.column_patterns(patterns, input);
                 let mut output = input.clone();
-                output
-                    .names
+                Rc::make_mut(&mut output.names)
                     .retain(|name| patterns.iter().any(|p| pattern_matches(p, name)));
                 output
             }
@@ -366,7 +376,7 @@ impl Checker<'_> {
                 let mut output = input.clone();
                 for (new, old) in renames {
                     self.column_reference(old, row);
-                    output.names.retain(|name| name != &old.text);
+                    Rc::make_mut(&mut output.names).retain(|name| name != &old.text);
                     output.add(&new.text);
                 }
                 output
@@ -407,7 +417,7 @@ impl Checker<'_> {
                     "rightanti" | "rightantisemi" | "rightsemi" if !lookup => right_columns,
                     _ => {
                         let mut output = input.union(&right_columns);
-                        for name in &right_columns.names {
+                        for name in right_columns.names.iter() {
                             if input.has(name) {
                                 output.add(&format!("{name}1"));
                             }
@@ -933,7 +943,7 @@ fn parameter_binding(parameter: &Parameter) -> Binding {
     match &parameter.kind {
         ParameterKind::Scalar => Binding::Scalar,
         ParameterKind::Tabular { columns, open } => Binding::Table(Columns {
-            names: columns.iter().map(|c| c.name.text.clone()).collect(),
+            names: Rc::new(columns.iter().map(|c| c.name.text.clone()).collect()),
             open: *open,
         }),
     }

@@ -123,6 +123,15 @@ mod tests {
     }
 
     #[test]
+    fn nesting_just_beyond_the_limit_gets_a_diagnostic() {
+        // The grammar accepts this; the nesting limit stops it before the tree is built.
+        let depth = parse::MAX_NESTING + 6;
+        let text = format!("print x = {}1{}", "(".repeat(depth), ")".repeat(depth));
+        let diagnostics = bounded(Duration::from_secs(20), move || check(&text));
+        assert_eq!(codes_of(&diagnostics), [codes::NESTING_TOO_DEEP]);
+    }
+
+    #[test]
     fn nesting_up_to_the_limit_parses_on_a_small_stack() {
         let depth = parse::MAX_NESTING;
         let text = format!(

@@ -310,9 +310,20 @@ pub fn parse_query(file: &Arc<SourceFile>) -> Result<Query, Vec<Diagnostic>> {
             .at(Span::new(0, 0), "query starts here"),
         ]);
     }
-    check_brackets(file)?;
-    let pairs =
-        KqlGrammar::parse(Rule::query, text).map_err(|error| vec![explain(file, &error)])?;
+    // The grammar runs first: pest checks its own stack headroom (deep input fails, it never
+    // overflows). The bracket pass runs only when the grammar fails or the tree came out deep,
+    // to name the mistake (an unclosed string or bracket) or enforce the nesting limit.
+    let pairs = match KqlGrammar::parse(Rule::query, text) {
+        Ok(pairs) => pairs,
+        Err(error) => {
+            check_brackets(file)?;
+            return Err(vec![explain(file, &error)]);
+        }
+    };
+    if tree_depth(&pairs) > CHECK_BRACKETS_DEPTH {
+        // Deep enough that the bracket nesting may pass the limit: count it exactly.
+        check_brackets(file)?;
+    }
     let query_pair = pairs
         .into_iter()
         .next()
@@ -327,6 +338,28 @@ pub fn parse_query(file: &Arc<SourceFile>) -> Result<Query, Vec<Diagnostic>> {
     } else {
         Err(builder.errors)
     }
+}
+
+/// A tree deeper than this may hold more than [`MAX_NESTING`] brackets (a bracket adds two to
+/// six tree levels), so the bracket pass counts them. Real queries stay far below.
+const CHECK_BRACKETS_DEPTH: usize = 2 * MAX_NESTING;
+
+/// The depth of the pair tree, without recursion: pairs come in pre-order, each ends before or
+/// with its parent.
+fn tree_depth(pairs: &Pairs<'_, Rule>) -> usize {
+    let mut open_ends: Vec<usize> = Vec::new();
+    let mut deepest = 0;
+    for pair in pairs.clone().flatten() {
+        let span = pair.as_span();
+        // A pair starting at or after the end of the innermost open one is not inside it (this
+        // may miss an empty pair at its parent's very end: a leaf, so the depth stays right).
+        while open_ends.last().is_some_and(|end| *end <= span.start()) {
+            open_ends.pop();
+        }
+        open_ends.push(span.end());
+        deepest = deepest.max(open_ends.len());
+    }
+    deepest
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
