@@ -18,6 +18,9 @@
 #   5. compares the verdicts (`ok`) query by query: any difference is listed and fails the run;
 #   6. prints both times and the ratio, and writes target/bench/kql_validate.json.
 #
+# Environment: SIEMC_RUNS (default 5), NODE_RUNS (default 1), SIEMC_BIN (default the release
+# build of this repository).
+#
 # Both tools are timed as whole processes (start-up included: node loads a 16 MB parser).
 # `ok` of siemc counts syntax errors and the semantic errors (wrong argument counts); Microsoft's
 # oracle reports syntax only, and the corpus has no argument-count errors, so the verdicts compare.
@@ -38,7 +41,7 @@ QUERIES="${QUERIES:-$ROOT/../shared/corpus/kql/sentinel-queries.jsonl}"
 
 SIEMC_RUNS="${SIEMC_RUNS:-5}"
 NODE_RUNS="${NODE_RUNS:-1}"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/siemc"
+BIN="${SIEMC_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/siemc}"
 OUT_DIR="$ROOT/target/bench"
 WORK="$OUT_DIR/kql_validate"
 rm -rf "$WORK"

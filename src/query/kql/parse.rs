@@ -2,14 +2,17 @@
 //!
 //! Takes: the query text. Gives: a [`Query`] or syntax diagnostics (spans from pest).
 //!
-//! Three passes, all driven by `grammar/kql.pest`:
-//! 1. a bracket pass (rule `bracket_tokens`, a flat repetition, so any input is safe): strings
-//!    that are never closed, brackets that do not match, nesting deeper than
-//!    [`MAX_NESTING`]; the grammar runs only on input that passes, so its recursion is bounded;
-//! 2. the grammar (rule `query`);
-//! 3. on a grammar error, a token pass (rule `all_tokens`) finds the token at the error and the
-//!    one before it, to say what is wrong (`summarise` is no operator, `where` lacks a
-//!    predicate, `first` must be bracketed) instead of listing every rule pest tried.
+//! Passes, all driven by `grammar/kql.pest`:
+//! 1. the grammar (rule `query`); pest checks its own stack headroom, so deep input fails
+//!    instead of overflowing;
+//! 2. only when the grammar fails, or its tree is deep: a bracket pass (rule `bracket_tokens`,
+//!    a flat repetition, so any input is safe) that finds strings never closed, escapes KQL does
+//!    not have, brackets that do not match, and nesting deeper than [`MAX_NESTING`] (the limit
+//!    that keeps the tree, and the recursion of the builder and the checks, shallow);
+//! 3. on a grammar error the bracket pass did not explain, a token pass (rule `all_tokens`)
+//!    finds the token at the error and the one before it, to say what is wrong (`summarise` is
+//!    no operator, `where` lacks a predicate, `first` must be bracketed) instead of listing
+//!    every rule pest tried.
 
 use super::ast::*;
 use super::diagnostics as codes;
