@@ -9,6 +9,7 @@ use crate::correlation::{self, CorrelationPlan, RuleIndex};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
 use crate::mapping::{Mapping, ResolvedSource, SentinelSchema, Target};
+use crate::query::kql as kql_validator;
 use crate::query::{self, spl::SplCheckOptions};
 use crate::rule::{self, Rule, RuleDocument};
 use std::collections::HashSet;
@@ -65,6 +66,45 @@ pub struct CompiledQuery {
     pub title: String,
     pub target: &'static str,
     pub query: String,
+}
+
+/// Every KQL query siemc prints has passed its own validator (DESIGN.md §6). Only syntax
+/// errors count: unknown columns in generated queries come from mapping files, and a schema
+/// warning must not stop a compile.
+fn validate_generated_kql(
+    file: &Arc<SourceFile>,
+    at: crate::diagnostic::Span,
+    query: String,
+) -> Result<String, Vec<Diagnostic>> {
+    let generated = Arc::new(SourceFile::new("<generated KQL query>", query));
+    let errors: Vec<String> = kql_validator::syntax_diagnostics(&generated)
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .map(|diagnostic| {
+            let position = diagnostic
+                .start_position()
+                .map(|p| format!(" (query line {}, column {})", p.line, p.column))
+                .unwrap_or_default();
+            format!("{}{position}", diagnostic.message)
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(
+            Arc::try_unwrap(generated).map_or_else(|shared| shared.text.clone(), |file| file.text)
+        );
+    }
+    Err(vec![
+        Diagnostic::error(
+            "internal-invalid-query",
+            format!(
+                "siemc generated a KQL query that its own validator rejects; this is a bug in siemc, please report it: {}",
+                errors.join("; ")
+            ),
+        )
+        .in_file(file)
+        .at(at, "this rule")
+        .with_help(format!("the generated query was:\n{}", generated.text)),
+    ])
 }
 
 /// A rule's query with its source, for stages after compilation (export).
@@ -129,7 +169,11 @@ impl Compiler {
     ) -> Result<RuleQuery, Vec<Diagnostic>> {
         let mapped = self.mapping.map_rule(rule, lowered)?;
         let query = match self.target {
-            Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates),
+            Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates)
+                .and_then(|query| {
+                    let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
+                    validate_generated_kql(&rule.file, title, query)
+                }),
             Target::Spl => {
                 backend::spl::compile(rule, &mapped, &self.templates).and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
@@ -192,7 +236,10 @@ impl Compiler {
             return Err(errors);
         }
         match self.target {
-            Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema),
+            Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema)
+                .and_then(|query| {
+                    validate_generated_kql(&plan.rule.file, plan.rule.kind.span, query)
+                }),
             Target::Spl => backend::spl::correlation::compile(plan, &members).and_then(|query| {
                 validate_generated_spl(&plan.rule.file, plan.rule.kind.span, query)
             }),

@@ -39,12 +39,12 @@ impl ColumnType {
 }
 
 /// Table name → column name → type.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SentinelSchema {
     tables: HashMap<String, Table>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Table {
     columns: Vec<(String, ColumnType)>,
 }
@@ -92,13 +92,6 @@ impl SentinelSchema {
         }
     }
 
-    /// Table names, sorted.
-    pub fn table_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        names
-    }
-
     /// Reads `{"Table": [{"name", "type"}]}`.
     pub fn from_json(text: &str) -> Result<SentinelSchema, serde_json::Error> {
         let raw: HashMap<String, Vec<ColumnJson>> = serde_json::from_str(text)?;
@@ -132,6 +125,18 @@ impl SentinelSchema {
             .iter()
             .find(|(name, _)| name == column)
             .map(|(_, kind)| *kind)
+    }
+
+    /// This schema with the tables of `other` added (a table in both gets `other`'s columns):
+    /// the built-in tables plus the ones of a `--schema FILE`.
+    pub fn merged_with(&self, other: SentinelSchema) -> SentinelSchema {
+        let mut tables = self.tables.clone();
+        tables.extend(other.tables);
+        SentinelSchema { tables }
+    }
+
+    pub fn table_names(&self) -> impl Iterator<Item = &str> {
+        self.tables.keys().map(String::as_str)
     }
 
     pub fn columns(&self, table: &str) -> Option<impl Iterator<Item = &str>> {
