@@ -448,7 +448,7 @@ fn build_value(pair: Pair<Rule>) -> SearchValue {
 fn build_eval(pair: Pair<Rule>) -> EvalExpr {
     let span = span_of(&pair);
     let level = match pair.as_rule() {
-        Rule::eval_expr => {
+        Rule::eval_expr | Rule::plain_arg => {
             return build_eval(pair.into_inner().next().expect("expression"));
         }
         Rule::eval_or => BinaryOp::Or,
