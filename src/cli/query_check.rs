@@ -96,8 +96,9 @@ pub fn run(args: &QueryCheckArgs) -> u8 {
     let mut all_diagnostics: Vec<Diagnostic> = input_problems;
     let mut stdout = std::io::stdout().lock();
     let mut queries_with_errors = 0;
-    for input in &inputs {
-        let diagnostics = validator.check(&input.source);
+    // Queries are independent: validate them on every core, report in input order.
+    let checked = crate::compile::parallel_map(&inputs, |input| validator.check(&input.source));
+    for (input, diagnostics) in inputs.iter().zip(checked) {
         let ok = !diagnostics.iter().any(Diagnostic::is_error);
         if !ok {
             queries_with_errors += 1;
