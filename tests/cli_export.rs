@@ -283,3 +283,27 @@ fn the_shipped_pack_exports() {
     let template: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(template["resources"].as_array().unwrap().len(), 12);
 }
+
+#[test]
+fn a_correlation_exports_with_rules_from_other_files() {
+    let dir = temp_dir("export-correlation-files");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/correlation/event_count.yml"),
+    )
+    .unwrap();
+    let (base, correlation) = text.split_once("\n---\n").unwrap();
+    std::fs::write(dir.join("a_base.yml"), base).unwrap();
+    std::fs::write(dir.join("b_correlation.yml"), correlation).unwrap();
+    let output = siemc(&["export", dir.to_str().unwrap(), "--to", "splunk-conf"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stanzas = parse_conf(&stdout(&output)).unwrap();
+    // The base rule feeds the correlation, so only the correlation is deployed.
+    assert_eq!(stanzas.len(), 1);
+    assert_eq!(stanzas[0].name, "Repeated failed logons for one account");
+    assert!(
+        stanzas[0]
+            .get("search")
+            .unwrap()
+            .contains("stats count as EventCount")
+    );
+}

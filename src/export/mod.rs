@@ -96,6 +96,27 @@ pub struct OutputFile {
     pub content: String,
 }
 
+/// The rules that only feed a correlation (by file and document): they are deployed through it
+/// unless the correlation says `generate: true`.
+fn correlated_only<'a>(
+    documents: impl Iterator<Item = &'a RuleDocument>,
+    index: &RuleIndex<'_>,
+) -> HashSet<(PathBuf, usize)> {
+    let mut set = HashSet::new();
+    for document in documents {
+        if let RuleDocument::Correlation(correlation) = document
+            && !correlation.generate.as_ref().is_some_and(|g| g.value)
+        {
+            for reference in &correlation.rules {
+                if let Some(rule) = index.detection(&reference.value) {
+                    set.insert((rule.file.path().to_path_buf(), rule.document));
+                }
+            }
+        }
+    }
+    set
+}
+
 /// Everything an export needs besides the rules.
 pub struct Exporter {
     pub format: ExportFormat,
@@ -122,11 +143,22 @@ impl Exporter {
     /// Exports every rule of the files (already expanded from directories), in order.
     pub fn export_paths(&self, paths: &[PathBuf]) -> ExportOutcome {
         let mut outcome = ExportOutcome::default();
+        // Load everything first: a correlation may name rules of other files.
+        let mut loaded = Vec::new();
         for path in paths {
             match rule::read_source(path) {
-                Ok(file) => self.export_file(&file, &mut outcome),
+                Ok(file) => {
+                    let (documents, diagnostics) = rule::load_rule_file(&file);
+                    outcome.diagnostics.extend(diagnostics);
+                    loaded.push((file, documents));
+                }
                 Err(diagnostic) => outcome.diagnostics.push(diagnostic),
             }
+        }
+        let index = RuleIndex::new(loaded.iter().flat_map(|(_, documents)| documents.iter()));
+        let correlated_only = correlated_only(loaded.iter().flat_map(|(_, d)| d.iter()), &index);
+        for (file, documents) in &loaded {
+            self.export_documents(file, documents, &index, &correlated_only, &mut outcome);
         }
         outcome
     }
@@ -136,22 +168,24 @@ impl Exporter {
         let (documents, diagnostics) = rule::load_rule_file(file);
         outcome.diagnostics.extend(diagnostics);
         let index = RuleIndex::new(documents.iter());
-        // Rules that only feed a correlation are deployed through it (unless `generate: true`).
-        let mut correlated_only = Vec::new();
-        for document in &documents {
-            if let RuleDocument::Correlation(correlation) = document
-                && !correlation.generate.as_ref().is_some_and(|g| g.value)
-            {
-                for reference in &correlation.rules {
-                    if let Some(rule) = index.detection(&reference.value) {
-                        correlated_only.push(rule.document);
-                    }
-                }
-            }
-        }
-        for document in &documents {
+        let correlated_only = correlated_only(documents.iter(), &index);
+        self.export_documents(file, &documents, &index, &correlated_only, outcome);
+    }
+
+    fn export_documents(
+        &self,
+        file: &Arc<SourceFile>,
+        documents: &[RuleDocument],
+        index: &RuleIndex<'_>,
+        correlated_only: &HashSet<(PathBuf, usize)>,
+        outcome: &mut ExportOutcome,
+    ) {
+        for document in documents {
             let (rule, compiled) = match document {
-                RuleDocument::Detection(rule) if correlated_only.contains(&rule.document) => {
+                RuleDocument::Detection(rule)
+                    if correlated_only
+                        .contains(&(rule.file.path().to_path_buf(), rule.document)) =>
+                {
                     continue;
                 }
                 RuleDocument::Detection(rule) => match self.compiler.compile_rule_with_source(rule)
@@ -163,7 +197,7 @@ impl Exporter {
                     }
                 },
                 RuleDocument::Correlation(correlation) => {
-                    match self.compile_correlation(correlation, &index) {
+                    match self.compile_correlation(correlation, index) {
                         Ok(pair) => pair,
                         Err(errors) => {
                             outcome.diagnostics.extend(errors);
