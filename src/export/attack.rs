@@ -46,7 +46,9 @@ pub struct Attack {
     pub parent_techniques: Vec<String>,
 }
 
-fn technique_tactics() -> &'static HashMap<String, Vec<String>> {
+/// Technique id (upper case, without sub-technique) → the Sentinel tactics its validation
+/// requires (`mappings/sentinel-technique-tactics.json`).
+pub(crate) fn technique_tactics() -> &'static HashMap<String, Vec<String>> {
     static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         #[derive(serde::Deserialize)]

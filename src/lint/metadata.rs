@@ -5,7 +5,7 @@ use super::{Identity, lints};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::rule::{Metadata, Spanned};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 lints! { Metadata;
     /// `id` is not a UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hexadecimal).
@@ -216,22 +216,6 @@ const TACTICS: &[(&str, &str)] = &[
     ("impair-process-control", "ImpairProcessControl"),
 ];
 const TITLE_MAX: usize = 256;
-
-/// Technique id (upper case, without sub-technique) → Sentinel tactic names.
-fn technique_tactics() -> &'static HashMap<String, Vec<String>> {
-    static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        #[derive(serde::Deserialize)]
-        struct File {
-            techniques: HashMap<String, Vec<String>>,
-        }
-        let file: File = serde_json::from_str(include_str!(
-            "../../mappings/sentinel-technique-tactics.json"
-        ))
-        .expect("the embedded technique table is valid JSON");
-        file.techniques
-    })
-}
 
 pub fn check(file: &Arc<SourceFile>, meta: &Metadata, out: &mut Vec<Diagnostic>) {
     if let Some(id) = &meta.id
@@ -585,7 +569,7 @@ fn tags(file: &Arc<SourceFile>, tags: &[Spanned<String>], out: &mut Vec<Diagnost
             }
         }
     }
-    let table = technique_tactics();
+    let table = crate::export::attack::technique_tactics();
     for (tag, id) in techniques {
         let base = id.split('.').next().unwrap_or_default().to_uppercase();
         let Some(sentinel_tactics) = table.get(&base) else {

@@ -28,7 +28,6 @@ use crate::yaml::Node;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The groups of the catalogue, in the order the README lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,32 +270,8 @@ impl Linter {
     /// Checks rule files (already expanded from directories), spread over the machine's
     /// cores; diagnostics come back in the order of `paths`.
     pub fn check_paths(&self, paths: &[PathBuf]) -> LintOutcome {
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(paths.len().div_ceil(32))
-            .max(1);
-        let next = AtomicUsize::new(0);
-        let mut reports: Vec<(usize, FileReport)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        loop {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(path) = paths.get(index) else { break };
-                            done.push((index, self.check_path(path)));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("a lint worker panicked"))
-                .collect()
-        });
-        reports.sort_by_key(|(index, _)| *index);
-        let reports: Vec<FileReport> = reports.into_iter().map(|(_, r)| r).collect();
+        let reports: Vec<FileReport> =
+            crate::compile::parallel_map(paths, |path| self.check_path(path));
         self.finish(reports)
     }
 
