@@ -17,18 +17,33 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Runs the SPL validator over a query siemc generated: an error there is a siemc bug, reported
-/// as such instead of printing a query Splunk would reject. Warnings do not count.
-fn validate_generated_spl(
+/// Runs siemc's own validator over a query it generated (DESIGN.md §6: every printed query has
+/// passed it). Only errors count: for KQL only syntax errors, since unknown columns in
+/// generated queries come from mapping files. A failure is a siemc bug, reported as such.
+fn validate_generated(
+    target: Target,
     file: &Arc<SourceFile>,
     at: crate::diagnostic::Span,
     query: String,
 ) -> Result<String, Vec<Diagnostic>> {
-    let generated = Arc::new(SourceFile::new("<generated SPL>", query));
-    let errors: Vec<String> = query::spl::check_query(&generated, &SplCheckOptions::default())
+    let generated = Arc::new(SourceFile::new(
+        format!("<generated {}>", target.name()),
+        query,
+    ));
+    let diagnostics = match target {
+        Target::Kql => kql_validator::syntax_diagnostics(&generated),
+        Target::Spl => query::spl::check_query(&generated, &SplCheckOptions::default()),
+    };
+    let errors: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.is_error())
-        .map(|d| format!("[{}] {}", d.code, d.message))
+        .map(|d| {
+            let position = d
+                .start_position()
+                .map(|p| format!(" (query line {}, column {})", p.line, p.column))
+                .unwrap_or_default();
+            format!("[{}] {}{position}", d.code, d.message)
+        })
         .collect();
     if errors.is_empty() {
         return Ok(generated.text.clone());
@@ -37,7 +52,8 @@ fn validate_generated_spl(
         Diagnostic::error(
             "internal-invalid-query",
             format!(
-                "siemc bug: the SPL generated for this rule fails siemc's own SPL validator: {}",
+                "siemc bug: the {} query generated for this rule fails siemc's own validator: {}",
+                target.name(),
                 errors.join("; ")
             ),
         )
@@ -66,45 +82,6 @@ pub struct CompiledQuery {
     pub title: String,
     pub target: &'static str,
     pub query: String,
-}
-
-/// Every KQL query siemc prints has passed its own validator (DESIGN.md §6). Only syntax
-/// errors count: unknown columns in generated queries come from mapping files, and a schema
-/// warning must not stop a compile.
-fn validate_generated_kql(
-    file: &Arc<SourceFile>,
-    at: crate::diagnostic::Span,
-    query: String,
-) -> Result<String, Vec<Diagnostic>> {
-    let generated = Arc::new(SourceFile::new("<generated KQL query>", query));
-    let errors: Vec<String> = kql_validator::syntax_diagnostics(&generated)
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .map(|diagnostic| {
-            let position = diagnostic
-                .start_position()
-                .map(|p| format!(" (query line {}, column {})", p.line, p.column))
-                .unwrap_or_default();
-            format!("{}{position}", diagnostic.message)
-        })
-        .collect();
-    if errors.is_empty() {
-        return Ok(
-            Arc::try_unwrap(generated).map_or_else(|shared| shared.text.clone(), |file| file.text)
-        );
-    }
-    Err(vec![
-        Diagnostic::error(
-            "internal-invalid-query",
-            format!(
-                "siemc generated a KQL query that its own validator rejects; this is a bug in siemc, please report it: {}",
-                errors.join("; ")
-            ),
-        )
-        .in_file(file)
-        .at(at, "this rule")
-        .with_help(format!("the generated query was:\n{}", generated.text)),
-    ])
 }
 
 /// A rule's query with its source, for stages after compilation (export).
@@ -172,12 +149,12 @@ impl Compiler {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates)
                 .and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
-                    validate_generated_kql(&rule.file, title, query)
+                    validate_generated(Target::Kql, &rule.file, title, query)
                 }),
             Target::Spl => {
                 backend::spl::compile(rule, &mapped, &self.templates).and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
-                    validate_generated_spl(&rule.file, title, query)
+                    validate_generated(Target::Spl, &rule.file, title, query)
                 })
             }
         }?;
@@ -238,10 +215,10 @@ impl Compiler {
         match self.target {
             Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema)
                 .and_then(|query| {
-                    validate_generated_kql(&plan.rule.file, plan.rule.kind.span, query)
+                    validate_generated(Target::Kql, &plan.rule.file, plan.rule.kind.span, query)
                 }),
             Target::Spl => backend::spl::correlation::compile(plan, &members).and_then(|query| {
-                validate_generated_spl(&plan.rule.file, plan.rule.kind.span, query)
+                validate_generated(Target::Spl, &plan.rule.file, plan.rule.kind.span, query)
             }),
         }
     }
@@ -306,16 +283,6 @@ impl Compiler {
             }
         }
         outcome
-    }
-
-    /// Compiles every document of one loaded file (no correlation across files).
-    pub fn compile_file(&self, file: &Arc<SourceFile>, outcome: &mut CompileOutcome) {
-        let (documents, diagnostics) = rule::load_rule_file(file);
-        outcome.diagnostics.extend(diagnostics);
-        let index = RuleIndex::new(documents.iter());
-        for document in &documents {
-            self.compile_document(file, document, &index, &HashSet::new(), outcome);
-        }
     }
 
     fn compile_document(
