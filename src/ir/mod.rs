@@ -179,6 +179,27 @@ pub struct RegexFlags {
     pub dot_all: bool,
 }
 
+impl RegexFlags {
+    /// The pattern with the flags as an inline group (`(?ims)…`), which RE2 and PCRE both read.
+    pub fn apply(self, pattern: &str) -> String {
+        let mut prefix = String::new();
+        for (set, flag) in [
+            (self.ignore_case, 'i'),
+            (self.multi_line, 'm'),
+            (self.dot_all, 's'),
+        ] {
+            if set {
+                prefix.push(flag);
+            }
+        }
+        if prefix.is_empty() {
+            pattern.to_string()
+        } else {
+            format!("(?{prefix}){pattern}")
+        }
+    }
+}
+
 /// A network range; `prefix` applies to `address`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cidr {

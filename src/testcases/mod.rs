@@ -21,15 +21,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct TestCase {
     pub name: String,
-    pub expect: Expectation,
+    /// The rule must match the event (at least one of the events), or must match none.
+    pub expect_match: bool,
     /// One event, or several (a regression file may hold a sequence of events).
     pub events: Vec<Event>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expectation {
-    /// The rule must match the event (at least one of the events), or must match none.
-    Match(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -414,7 +409,7 @@ fn run_rule(rule: &Rule, cases: &[TestCase], mapping: &Mapping, run: &mut TestRu
                 continue;
             }
         };
-        let Expectation::Match(expected) = case.expect;
+        let expected = case.expect_match;
         let matched = verdicts.iter().filter(|v| v.matched).count();
         // The deciding verdict: a matching event if any (it passes or fails the case), else the first.
         let decisive = verdicts.iter().find(|v| v.matched).or(verdicts.first());
@@ -471,7 +466,7 @@ fn cases_from_list(
         match (expect, event) {
             (Some(expect_match), Some(event)) if event.as_mapping().is_some() => cases.push(TestCase {
                 name,
-                expect: Expectation::Match(expect_match),
+                expect_match,
                 events: vec![Event::Json(event.to_json())],
             }),
             _ => diagnostics.push(
@@ -547,7 +542,7 @@ fn jsonl_cases(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Vec
                 .map_or_else(|| format!("line {}", index + 1), str::to_string);
             Some(TestCase {
                 name,
-                expect: Expectation::Match(expect_match),
+                expect_match,
                 events: vec![Event::Json(event)],
             })
         });
@@ -598,7 +593,7 @@ fn regression_cases(
         );
         return out;
     }
-    let mut event_files: Vec<(PathBuf, String, Expectation)> = Vec::new();
+    let mut event_files: Vec<(PathBuf, String, bool)> = Vec::new();
     for entry in root
         .get("regression_tests_info")
         .and_then(Node::as_sequence)
@@ -611,10 +606,7 @@ fn regression_cases(
             .to_string();
         // SigmaHQ counts detections after its own evtx conversion; a JSON rendering may hold
         // more copies of an event, so a positive count means "the rule matches", 0 "it does not".
-        let expect = Expectation::Match(!matches!(
-            entry.get("match_count").and_then(Node::as_str),
-            Some("0")
-        ));
+        let expect = !matches!(entry.get("match_count").and_then(Node::as_str), Some("0"));
         if let Some(path) = entry.get("path").and_then(Node::as_str) {
             let name = Path::new(path)
                 .file_name()
@@ -632,7 +624,7 @@ fn regression_cases(
             for (extension, kind) in [("json", "evtx"), ("raw", "raw")] {
                 let file = dir.join(format!("{rule_id}.{extension}"));
                 if file.is_file() {
-                    event_files.push((file, kind.to_string(), Expectation::Match(true)));
+                    event_files.push((file, kind.to_string(), true));
                 }
             }
         }
@@ -684,7 +676,7 @@ fn regression_cases(
                 rule_id.to_string(),
                 TestCase {
                     name: format!("regression {name}"),
-                    expect,
+                    expect_match: expect,
                     events: events.clone(),
                 },
                 *span,

@@ -13,8 +13,7 @@ pub mod literal;
 use super::Templates;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    Cidr, Comparison, Expr, Matcher, Number, Pattern, PatternPart, Position, Predicate, RegexFlags,
-    TimePart,
+    Cidr, Comparison, Expr, Matcher, Number, Pattern, PatternPart, Position, Predicate, TimePart,
 };
 use crate::mapping::{ColumnType, MappedRule, SentinelSchema, Target};
 use crate::rule::Rule;
@@ -231,7 +230,7 @@ impl Renderer<'_> {
                     format!(
                         "{} matches regex {}",
                         field.as_string(),
-                        literal::regex(&with_flags(pattern, *flags))
+                        literal::regex(&flags.apply(pattern))
                     ),
                     false,
                 )
@@ -405,24 +404,6 @@ fn text_match(subject: &str, pattern: &Pattern, cased: bool) -> String {
         "{subject} matches regex {}",
         literal::regex(&pattern.to_regex(cased))
     )
-}
-
-pub(crate) fn with_flags(pattern: &str, flags: RegexFlags) -> String {
-    let mut prefix = String::new();
-    if flags.ignore_case {
-        prefix.push('i');
-    }
-    if flags.multi_line {
-        prefix.push('m');
-    }
-    if flags.dot_all {
-        prefix.push('s');
-    }
-    if prefix.is_empty() {
-        pattern.to_string()
-    } else {
-        format!("(?{prefix}){pattern}")
-    }
 }
 
 fn number_match(field: &FieldExpr, comparison: Comparison, value: &Number) -> (String, bool) {

@@ -11,7 +11,6 @@ pub mod correlation;
 pub mod literal;
 
 use super::{LINE_WIDTH, Templates};
-use crate::backend::kql::with_flags;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Comparison, Expr, Matcher, Pattern, PatternPart, Position, Predicate, TimePart};
 use crate::mapping::{MappedRule, Target};
@@ -311,10 +310,9 @@ impl Renderer<'_> {
                 "match({field}, {})",
                 literal::string(&format!("(?i)^{value}$"))
             ),
-            Matcher::Regex { pattern, flags } => format!(
-                "match({field}, {})",
-                literal::string(&with_flags(pattern, *flags))
-            ),
+            Matcher::Regex { pattern, flags } => {
+                format!("match({field}, {})", literal::string(&flags.apply(pattern)))
+            }
             Matcher::Cidr(cidr) => format!("cidrmatch({}, {field})", literal::string(&cidr.text)),
             // Null and existence tests are never null themselves: no guard needed.
             Matcher::Null => return Ok(format!("(isnull({field}) OR {field}=\"\")")),
