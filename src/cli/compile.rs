@@ -1,10 +1,9 @@
 //! `siemc compile PATH... --target kql|spl [--mapping FILE]... [--templates DIR] [--format query|json]`
 
 use super::{exit, report_to_stderr};
-use crate::backend::Templates;
 use crate::compile::Compiler;
 use crate::diagnostic::Diagnostic;
-use crate::mapping::{Mapping, Target};
+use crate::mapping::Target;
 use crate::rule::collect_rule_paths;
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,14 +25,9 @@ pub struct CompileArgs {
 }
 
 pub fn run(args: &CompileArgs) -> u8 {
-    let setup: Result<Compiler, Vec<Diagnostic>> = (|| {
-        let mapping = Mapping::with_files(args.target, &args.mappings)?;
-        let templates = match &args.templates {
-            Some(dir) => Templates::from_dir(dir).map_err(|d| vec![d])?,
-            None => Templates::embedded(),
-        };
-        Ok(Compiler::new(args.target, mapping, templates))
-    })();
+    let setup =
+        super::load_mapping_and_templates(args.target, &args.mappings, args.templates.as_deref())
+            .map(|(mapping, templates)| Compiler::new(args.target, mapping, templates));
     let compiler = match setup {
         Ok(compiler) => compiler,
         Err(diagnostics) => {

@@ -2,10 +2,8 @@
 //! [--templates DIR] [--es]`
 
 use super::{exit, report_to_stderr};
-use crate::backend::Templates;
 use crate::diagnostic::Diagnostic;
 use crate::export::{self, ExportFormat, Exporter};
-use crate::mapping::Mapping;
 use crate::rule::collect_rule_paths;
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,14 +19,12 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: &ExportArgs) -> u8 {
-    let setup: Result<Exporter, Vec<Diagnostic>> = (|| {
-        let mapping = Mapping::with_files(args.format.target(), &args.mappings)?;
-        let templates = match &args.templates {
-            Some(dir) => Templates::from_dir(dir).map_err(|d| vec![d])?,
-            None => Templates::embedded(),
-        };
-        Ok(Exporter::new(args.format, mapping, templates, args.es))
-    })();
+    let setup = super::load_mapping_and_templates(
+        args.format.target(),
+        &args.mappings,
+        args.templates.as_deref(),
+    )
+    .map(|(mapping, templates)| Exporter::new(args.format, mapping, templates, args.es));
     let exporter = match setup {
         Ok(exporter) => exporter,
         Err(diagnostics) => {

@@ -59,3 +59,18 @@ pub fn write_diagnostics(
             .try_for_each(|d| writeln!(out, "{}", render_github(d))),
     };
 }
+
+/// The mapping (built-in plus `--mapping` files) and templates (embedded or `--templates DIR`)
+/// of a target; a problem with either is a usage error.
+pub fn load_mapping_and_templates(
+    target: crate::mapping::Target,
+    mappings: &[std::path::PathBuf],
+    templates: Option<&std::path::Path>,
+) -> Result<(crate::mapping::Mapping, crate::backend::Templates), Vec<Diagnostic>> {
+    let mapping = crate::mapping::Mapping::with_files(target, mappings)?;
+    let templates = match templates {
+        Some(dir) => crate::backend::Templates::from_dir(dir).map_err(|d| vec![d])?,
+        None => crate::backend::Templates::embedded(),
+    };
+    Ok((mapping, templates))
+}
