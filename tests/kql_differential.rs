@@ -10,53 +10,17 @@
 
 mod common;
 
+use common::{Verdict, run_oracle};
+
 use siemc::diagnostic::{Diagnostic, SourceFile};
 use siemc::mapping::Target;
 use siemc::query::kql::{diagnostics::is_syntax_code, mutate, syntax_diagnostics};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
-
-#[derive(serde::Deserialize)]
-struct Verdict {
-    ok: bool,
-    diagnostics: Vec<serde_json::Value>,
-}
 
 /// Microsoft's verdicts, in input order.
 fn microsoft_verdicts(queries: &[(String, String)]) -> Vec<Verdict> {
-    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
-    assert!(
-        oracle
-            .join("node_modules/@kusto/language-service-next")
-            .is_dir(),
-        "Microsoft's KQL parser is not installed: run `npm ci --prefix tests/oracle --no-audit --no-fund`"
-    );
-    let mut child = Command::new("node")
-        .arg(oracle.join("kusto-parse.js"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let mut input = String::new();
-    for (id, query) in queries {
-        input.push_str(&serde_json::json!({"id": id, "query": query}).to_string());
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().expect("oracle finishes");
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("oracle reads its input");
-    assert!(output.status.success(), "oracle failed");
-    let verdicts: Vec<Verdict> = String::from_utf8(output.stdout)
-        .expect("oracle prints UTF-8")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("oracle prints JSON lines"))
-        .collect();
+    let verdicts = run_oracle("kusto-parse.js", &[], queries);
     assert_eq!(verdicts.len(), queries.len(), "one verdict per query");
     verdicts
 }

@@ -5,52 +5,12 @@
 mod common;
 
 use siemc::mapping::Target;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-#[derive(serde::Deserialize)]
-struct Verdict {
-    id: String,
-    ok: bool,
-    diagnostics: Vec<serde_json::Value>,
-}
+use common::{Verdict, run_oracle};
 
 fn kusto_verdicts(queries: &[(String, String)]) -> Vec<Verdict> {
     run_oracle("kusto-parse.js", &[], queries)
-}
-
-/// Runs one of the oracle scripts in tests/oracle over the queries.
-fn run_oracle(script: &str, arguments: &[&Path], queries: &[(String, String)]) -> Vec<Verdict> {
-    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
-    assert!(
-        oracle
-            .join("node_modules/@kusto/language-service-next")
-            .is_dir(),
-        "Microsoft's KQL parser is not installed: run `npm ci --prefix tests/oracle` (the README's test command does)"
-    );
-    let mut child = Command::new("node")
-        .arg(oracle.join(script))
-        .args(arguments)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let mut input = String::new();
-    for (id, query) in queries {
-        input.push_str(&serde_json::json!({"id": id, "query": query}).to_string());
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().expect("oracle finishes");
-    writer.join().unwrap().unwrap();
-    assert!(output.status.success(), "oracle failed");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 fn generated_kql() -> Vec<(String, String)> {

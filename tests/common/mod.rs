@@ -73,3 +73,50 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A verdict of Microsoft's KQL parser (tests/oracle).
+#[derive(serde::Deserialize)]
+pub struct Verdict {
+    pub id: String,
+    pub ok: bool,
+    pub diagnostics: Vec<serde_json::Value>,
+}
+
+/// Runs one of the oracle scripts in tests/oracle (Microsoft's Kusto.Language in Node.js) over
+/// the queries; one verdict per query, in order.
+pub fn run_oracle(script: &str, arguments: &[&Path], queries: &[(String, String)]) -> Vec<Verdict> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle");
+    assert!(
+        oracle
+            .join("node_modules/@kusto/language-service-next")
+            .is_dir(),
+        "Microsoft's KQL parser is not installed: run `npm ci --prefix tests/oracle` (the README's test command does)"
+    );
+    let mut child = Command::new("node")
+        .arg(oracle.join(script))
+        .args(arguments)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut input = String::new();
+    for (id, query) in queries {
+        input.push_str(&serde_json::json!({"id": id, "query": query}).to_string());
+        input.push('\n');
+    }
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("oracle finishes");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("oracle reads its input");
+    assert!(output.status.success(), "oracle failed");
+    String::from_utf8(output.stdout)
+        .expect("oracle prints UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("oracle prints JSON lines"))
+        .collect()
+}
