@@ -155,26 +155,33 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         cases.len()
     );
     let results = run_engine(&python, root, &cases);
+    let agreed = compare_answers(results, "selected", &expected, "rules with tests");
+    assert!(agreed > 0);
+}
+
+/// Compares the engine's answers (`field` of each result line) with the evaluator's: prints the
+/// agreement and what the engine could not run, fails on any disagreement or engine error.
+fn compare_answers<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>(
+    results: Vec<Value>,
+    field: &str,
+    expected: &BTreeMap<String, (T, String)>,
+    what: &str,
+) -> usize {
     let mut agreed = 0;
     let mut unsupported = Vec::new();
     let mut disagreements = Vec::new();
     for result in results {
         let id = result["id"].as_str().unwrap().to_string();
-        let (matched, query) = &expected[&id];
+        let (evaluator, query) = &expected[&id];
         if let Some(message) = result.get("unsupported") {
             unsupported.push(format!("{id}: {}", message.as_str().unwrap_or_default()));
-        } else if let Some(selected) = result.get("selected") {
-            let selected: BTreeSet<usize> = selected
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_u64().unwrap() as usize)
-                .collect();
-            if &selected == matched {
+        } else if let Some(answer) = result.get(field) {
+            let engine: T = serde_json::from_value(answer.clone()).unwrap();
+            if &engine == evaluator {
                 agreed += 1;
             } else {
                 disagreements.push(format!(
-                    "{id}: engine selected {selected:?}, evaluator {matched:?}\n{query}"
+                    "{id}: engine {engine:?}, evaluator {evaluator:?}\n{query}"
                 ));
             }
         } else {
@@ -182,8 +189,8 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         }
     }
     eprintln!(
-        "duckdb-kql agreed with the evaluator on {agreed} of {} rules with tests",
-        cases.len()
+        "duckdb-kql agreed with the evaluator on {agreed} of {} {what}",
+        expected.len()
     );
     for line in &unsupported {
         eprintln!("not run by duckdb-kql (engine lacks it): {line}");
@@ -193,7 +200,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         "disagreements:\n{}",
         disagreements.join("\n\n")
     );
-    assert!(agreed > 0);
+    agreed
 }
 
 /// Sends the cases to the duckdb-kql script and returns its result lines.
@@ -401,38 +408,5 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
         cases.len()
     );
     let results = run_engine(&python, root, &cases);
-    let mut agreed = 0;
-    let mut unsupported = Vec::new();
-    let mut disagreements = Vec::new();
-    for result in results {
-        let id = result["id"].as_str().unwrap().to_string();
-        let (rows, query) = &expected[&id];
-        if let Some(message) = result.get("unsupported") {
-            unsupported.push(format!("{id}: {}", message.as_str().unwrap_or_default()));
-        } else if let Some(engine_rows) = result.get("rows") {
-            let engine_rows: Vec<Vec<String>> =
-                serde_json::from_value(engine_rows.clone()).unwrap();
-            if &engine_rows == rows {
-                agreed += 1;
-            } else {
-                disagreements.push(format!(
-                    "{id}: engine {engine_rows:?}, evaluator {rows:?}\n{query}"
-                ));
-            }
-        } else {
-            disagreements.push(format!("{id}: engine error {}\n{query}", result["error"]));
-        }
-    }
-    eprintln!(
-        "duckdb-kql agreed with the evaluator on {agreed} of {} correlation test cases",
-        cases.len()
-    );
-    for line in &unsupported {
-        eprintln!("not run by duckdb-kql (engine lacks it): {line}");
-    }
-    assert!(
-        disagreements.is_empty(),
-        "disagreements:\n{}",
-        disagreements.join("\n\n")
-    );
+    compare_answers(results, "rows", &expected, "correlation test cases");
 }
