@@ -359,7 +359,7 @@ struct CrossFileRules<'p> {
     scanned: Vec<bool>,
     /// (file index, document index, rule) of every detection rule a correlation references.
     members: Vec<(usize, usize, Box<Rule>)>,
-    correlations: Vec<Box<crate::rule::CorrelationRule>>,
+    correlations: Vec<crate::rule::CorrelationRule>,
     /// Members that only feed a correlation (not `generate: true`): not compiled on their own.
     correlated_only: HashSet<(usize, usize)>,
 }
@@ -371,7 +371,7 @@ impl<'p> CrossFileRules<'p> {
         let candidates: Vec<bool> = parallel_map(paths, |path| {
             std::fs::read(path).is_ok_and(|bytes| contains_bytes(&bytes, b"correlation"))
         });
-        let correlations: Vec<Box<crate::rule::CorrelationRule>> = parallel_map(
+        let correlations: Vec<crate::rule::CorrelationRule> = parallel_map(
             &candidates.iter().enumerate().collect::<Vec<_>>(),
             |(i, c)| {
                 if **c {
@@ -384,7 +384,7 @@ impl<'p> CrossFileRules<'p> {
         .into_iter()
         .flatten()
         .filter_map(|document| match document {
-            RuleDocument::Correlation(correlation) => Some(correlation),
+            RuleDocument::Correlation(correlation) => Some(*correlation),
             _ => None,
         })
         .collect();
@@ -406,7 +406,7 @@ impl<'p> CrossFileRules<'p> {
             .into_iter()
             .flatten()
             .filter_map(|document| match document {
-                RuleDocument::Correlation(correlation) => Some(correlation),
+                RuleDocument::Correlation(correlation) => Some(*correlation),
                 _ => None,
             })
             .collect();
@@ -416,7 +416,7 @@ impl<'p> CrossFileRules<'p> {
     fn with_members(
         paths: &'p [PathBuf],
         scanned: Vec<bool>,
-        correlations: Vec<Box<crate::rule::CorrelationRule>>,
+        correlations: Vec<crate::rule::CorrelationRule>,
     ) -> CrossFileRules<'p> {
         let referenced: HashSet<&str> = correlations
             .iter()
@@ -483,7 +483,7 @@ impl<'p> CrossFileRules<'p> {
     fn index(&self) -> RuleIndex<'_> {
         RuleIndex::from_parts(
             self.members.iter().map(|(_, _, rule)| rule.as_ref()),
-            self.correlations.iter().map(Box::as_ref),
+            self.correlations.iter(),
         )
     }
 
