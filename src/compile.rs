@@ -270,18 +270,6 @@ impl Compiler {
         };
         let (documents, diagnostics) = rule::load_rule_file(&file);
         outcome.diagnostics.extend(diagnostics.into_vec());
-        let unforeseen = !cross.scanned(file_index)
-            && documents
-                .iter()
-                .any(|d| matches!(d, RuleDocument::Correlation(_)));
-        // A correlation the text scan could not see (its key spelled with YAML escapes): index
-        // every file for it, the slow but exact way.
-        let full = unforeseen.then(|| CrossFileRules::load_all(cross.paths));
-        let full_index = full.as_ref().map(CrossFileRules::index);
-        let (cross, index) = match (&full, &full_index) {
-            (Some(full), Some(full_index)) => (full, full_index),
-            _ => (cross, index),
-        };
         for (document_index, document) in documents.iter().enumerate() {
             let correlated_only = cross.is_correlated_only(file_index, document_index);
             self.compile_document(&file, document, index, correlated_only, &mut outcome);
@@ -351,12 +339,10 @@ const STREAM_WINDOW: usize = 64;
 
 /// What a correlation needs from other files, collected before the streaming pass: the
 /// correlation documents and the detection rules they reference (by id or name), with their
-/// places. Files whose text cannot hold a correlation (no `correlation` in it) are not parsed
-/// for this; when no file has a correlation, nothing is kept at all.
+/// places. Files whose text cannot hold a correlation ([`rule::may_hold_correlation`]) are not
+/// parsed for this; when no file has a correlation, nothing is kept at all.
 struct CrossFileRules<'p> {
     paths: &'p [PathBuf],
-    /// Files that were parsed for correlations (all of them after [`CrossFileRules::load_all`]).
-    scanned: Vec<bool>,
     /// (file index, document index, rule) of every detection rule a correlation references.
     members: Vec<(usize, usize, Box<Rule>)>,
     correlations: Vec<crate::rule::CorrelationRule>,
@@ -369,7 +355,7 @@ impl<'p> CrossFileRules<'p> {
     /// correlation, loads every file once more to keep the detection rules it references.
     fn collect(paths: &'p [PathBuf]) -> CrossFileRules<'p> {
         let candidates: Vec<bool> = parallel_map(paths, |path| {
-            std::fs::read(path).is_ok_and(|bytes| contains_bytes(&bytes, b"correlation"))
+            std::fs::read(path).is_ok_and(|bytes| rule::may_hold_correlation(&bytes))
         });
         let correlations: Vec<crate::rule::CorrelationRule> = parallel_map(
             &candidates.iter().enumerate().collect::<Vec<_>>(),
@@ -391,31 +377,16 @@ impl<'p> CrossFileRules<'p> {
         if correlations.is_empty() {
             return CrossFileRules {
                 paths,
-                scanned: candidates,
                 members: Vec::new(),
                 correlations,
                 correlated_only: HashSet::new(),
             };
         }
-        Self::with_members(paths, candidates, correlations)
-    }
-
-    /// Every file parsed: the exact index, for a correlation the text scan missed.
-    fn load_all(paths: &'p [PathBuf]) -> CrossFileRules<'p> {
-        let correlations = parallel_map(paths, |path| load_documents(path))
-            .into_iter()
-            .flatten()
-            .filter_map(|document| match document {
-                RuleDocument::Correlation(correlation) => Some(*correlation),
-                _ => None,
-            })
-            .collect();
-        Self::with_members(paths, vec![true; paths.len()], correlations)
+        Self::with_members(paths, correlations)
     }
 
     fn with_members(
         paths: &'p [PathBuf],
-        scanned: Vec<bool>,
         correlations: Vec<crate::rule::CorrelationRule>,
     ) -> CrossFileRules<'p> {
         let referenced: HashSet<&str> = correlations
@@ -448,7 +419,6 @@ impl<'p> CrossFileRules<'p> {
         .collect();
         let mut cross = CrossFileRules {
             paths,
-            scanned,
             members,
             correlations,
             correlated_only: HashSet::new(),
@@ -475,10 +445,6 @@ impl<'p> CrossFileRules<'p> {
         cross
     }
 
-    fn scanned(&self, file_index: usize) -> bool {
-        self.scanned.get(file_index).copied().unwrap_or(false)
-    }
-
     /// Rules and correlations by id and name, as one index over all files would give them.
     fn index(&self) -> RuleIndex<'_> {
         RuleIndex::from_parts(
@@ -496,12 +462,6 @@ impl<'p> CrossFileRules<'p> {
 /// streaming pass reports its problems).
 fn load_documents(path: &Path) -> Vec<RuleDocument> {
     rule::read_source(path).map_or_else(|_| Vec::new(), |file| rule::load_rule_file(&file).0)
-}
-
-fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
 }
 
 /// Runs `f` over `items` on all cores and hands the results to `emit` in the order of

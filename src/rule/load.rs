@@ -808,6 +808,17 @@ impl DocumentLoader<'_> {
     }
 }
 
+/// Whether a file's text can hold a correlation document. Its key is `correlation`, and YAML
+/// can spell a key without writing it out only through the escapes of double-quoted scalars
+/// (`\x63`, `\u0063`, `\U00000063`, or an escaped line break joining two halves); aliases,
+/// tags and block scalars all show the text. So a file with neither is passed over.
+pub fn may_hold_correlation(text: &[u8]) -> bool {
+    let contains = |needle: &[u8]| text.windows(needle.len()).any(|window| window == needle);
+    const LETTER_ESCAPES: [&[u8]; 5] = [b"\\x", b"\\u", b"\\U", b"\\\n", b"\\\r"];
+    contains(b"correlation")
+        || (text.contains(&b'"') && LETTER_ESCAPES.iter().any(|escape| contains(escape)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -860,5 +871,20 @@ mod tests {
         let invalid = source_from_bytes(Path::new("u.yml"), b"title: \xff\n".to_vec()).unwrap_err();
         assert_eq!(invalid.code, "invalid-utf8");
         assert_eq!(invalid.start_position().unwrap().column, 8);
+    }
+
+    #[test]
+    fn text_scan_finds_every_spelling_of_a_correlation_key() {
+        for text in [
+            "correlation:\n  type: event_count\n",
+            "\"correl\\u0061tion\": {}\n",
+            "\"\\x63orrelation\": {}\n",
+            "\"correl\\\n  ation\": {}\n",
+        ] {
+            assert!(super::may_hold_correlation(text.as_bytes()), "{text}");
+        }
+        // Backslashes outside double quotes (Windows paths) cannot spell a key.
+        let plain = "detection:\n  sel: {Image|endswith: '\\u\\x.exe'}\n";
+        assert!(!super::may_hold_correlation(plain.as_bytes()));
     }
 }

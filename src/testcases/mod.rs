@@ -230,14 +230,14 @@ pub fn collect_rule_tests(
 }
 
 /// The rule ids and names that correlation rules among `files` reference. Only files whose
-/// text has `correlation` in it can hold one; the others are not parsed here.
+/// text can hold one ([`rule::may_hold_correlation`]) are parsed here.
 fn correlation_references(files: &[PathBuf]) -> HashSet<String> {
     let mut referenced = HashSet::new();
     for path in files {
         let Ok(file) = rule::read_source(path) else {
             continue;
         };
-        if !file.text.contains("correlation") {
+        if !rule::may_hold_correlation(file.text.as_bytes()) {
             continue;
         }
         for document in rule::load_rule_file(&file).0 {
