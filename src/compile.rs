@@ -341,8 +341,7 @@ const STREAM_WINDOW: usize = 64;
 /// correlation documents and the detection rules they reference (by id or name), with their
 /// places. Files whose text cannot hold a correlation ([`rule::may_hold_correlation`]) are not
 /// parsed for this; when no file has a correlation, nothing is kept at all.
-struct CrossFileRules<'p> {
-    paths: &'p [PathBuf],
+struct CrossFileRules {
     /// (file index, document index, rule) of every detection rule a correlation references.
     members: Vec<(usize, usize, Box<Rule>)>,
     correlations: Vec<crate::rule::CorrelationRule>,
@@ -350,10 +349,10 @@ struct CrossFileRules<'p> {
     correlated_only: HashSet<(usize, usize)>,
 }
 
-impl<'p> CrossFileRules<'p> {
+impl CrossFileRules {
     /// Scans every file's text for `correlation`; parses the files that have it; if any holds a
     /// correlation, loads every file once more to keep the detection rules it references.
-    fn collect(paths: &'p [PathBuf]) -> CrossFileRules<'p> {
+    fn collect(paths: &[PathBuf]) -> CrossFileRules {
         let candidates: Vec<bool> = parallel_map(paths, |path| {
             std::fs::read(path).is_ok_and(|bytes| rule::may_hold_correlation(&bytes))
         });
@@ -376,7 +375,6 @@ impl<'p> CrossFileRules<'p> {
         .collect();
         if correlations.is_empty() {
             return CrossFileRules {
-                paths,
                 members: Vec::new(),
                 correlations,
                 correlated_only: HashSet::new(),
@@ -386,9 +384,9 @@ impl<'p> CrossFileRules<'p> {
     }
 
     fn with_members(
-        paths: &'p [PathBuf],
+        paths: &[PathBuf],
         correlations: Vec<crate::rule::CorrelationRule>,
-    ) -> CrossFileRules<'p> {
+    ) -> CrossFileRules {
         let referenced: HashSet<&str> = correlations
             .iter()
             .flat_map(|c| c.rules.iter().map(|r| r.value.as_str()))
@@ -418,7 +416,6 @@ impl<'p> CrossFileRules<'p> {
         .flatten()
         .collect();
         let mut cross = CrossFileRules {
-            paths,
             members,
             correlations,
             correlated_only: HashSet::new(),
