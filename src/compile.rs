@@ -72,6 +72,9 @@ pub struct Compiler {
     pub mapping: Mapping,
     pub templates: Templates,
     pub schema: &'static SentinelSchema,
+    /// Whether each generated query goes through siemc's own validator before it is returned
+    /// (always, except for a caller that validates every query itself: `siemc check`).
+    validates_output: bool,
 }
 
 /// The query of one rule.
@@ -112,6 +115,28 @@ impl Compiler {
             mapping,
             templates,
             schema: SentinelSchema::builtin(),
+            validates_output: true,
+        }
+    }
+
+    /// This compiler, returning generated queries without validating them: for `siemc check`,
+    /// which runs the full validator on every query it generates, so that each is parsed once.
+    pub fn leaving_validation_to_caller(mut self) -> Compiler {
+        self.validates_output = false;
+        self
+    }
+
+    /// Runs the validator over a generated query, unless the caller validates it.
+    fn validated(
+        &self,
+        file: &Arc<SourceFile>,
+        at: crate::diagnostic::Span,
+        query: String,
+    ) -> Result<String, Vec<Diagnostic>> {
+        if self.validates_output {
+            validate_generated(self.target, file, at, query)
+        } else {
+            Ok(query)
         }
     }
 
@@ -149,12 +174,12 @@ impl Compiler {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates)
                 .and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
-                    validate_generated(Target::Kql, &rule.file, title, query)
+                    self.validated(&rule.file, title, query)
                 }),
             Target::Spl => {
                 backend::spl::compile(rule, &mapped, &self.templates).and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
-                    validate_generated(Target::Spl, &rule.file, title, query)
+                    self.validated(&rule.file, title, query)
                 })
             }
         }?;
@@ -214,12 +239,9 @@ impl Compiler {
         }
         match self.target {
             Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema)
-                .and_then(|query| {
-                    validate_generated(Target::Kql, &plan.rule.file, plan.rule.kind.span, query)
-                }),
-            Target::Spl => backend::spl::correlation::compile(plan, &members).and_then(|query| {
-                validate_generated(Target::Spl, &plan.rule.file, plan.rule.kind.span, query)
-            }),
+                .and_then(|query| self.validated(&plan.rule.file, plan.rule.kind.span, query)),
+            Target::Spl => backend::spl::correlation::compile(plan, &members)
+                .and_then(|query| self.validated(&plan.rule.file, plan.rule.kind.span, query)),
         }
     }
 
