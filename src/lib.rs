@@ -19,6 +19,7 @@ pub mod lint;
 pub mod mapping;
 pub mod query;
 pub mod rule;
+pub mod schema;
 pub mod testcases;
 pub mod text;
 pub mod yaml;

@@ -1,6 +1,6 @@
 //! The `siemc` binary: parses arguments and calls the library.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use siemc::cli;
 use siemc::export::ExportFormat;
 use siemc::mapping::Target;
@@ -101,6 +101,15 @@ enum Command {
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// Print a shell completion script (e.g. `siemc completions bash > /etc/bash_completion.d/siemc`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: cli::completions::Shell,
+    },
+    /// Print the JSON Schema (draft 2020-12) of rule files, for editors
+    /// (`# yaml-language-server: $schema=...`).
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -279,6 +288,8 @@ fn main() -> ExitCode {
             templates,
             es,
         }),
+        Command::Completions { shell } => cli::completions::run(shell, Cli::command()),
+        Command::Schema => cli::schema::run(),
     };
     ExitCode::from(code)
 }

@@ -3,9 +3,11 @@
 //! (0 all fine, 1 some input has errors, 2 usage or I/O error).
 
 pub mod check;
+pub mod completions;
 pub mod compile;
 pub mod export;
 pub mod query_check;
+pub mod schema;
 pub mod test;
 
 use crate::diagnostic::{Diagnostic, render_github, render_human, render_json_line, render_sarif};
