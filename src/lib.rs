@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compile;
 pub mod condition;
 pub mod correlation;
+pub mod coverage;
 pub mod diagnostic;
 pub mod eval;
 pub mod export;

@@ -101,6 +101,22 @@ enum Command {
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// ATT&CK coverage of a rule set from its `attack.tNNNN` tags: an ATT&CK Navigator layer,
+    /// JSON, or a table by tactic.
+    Coverage {
+        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output: a Navigator layer (format 4.5), one JSON object, or a table by tactic.
+        #[arg(long, value_enum, default_value = "navigator")]
+        format: CoverageFormatArg,
+        /// Count only the rules that compile for this target.
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
+        /// Extra mapping file for `--target` (repeatable).
+        #[arg(long = "mapping", value_name = "FILE", requires = "target")]
+        mappings: Vec<PathBuf>,
+    },
     /// Print a shell completion script (e.g. `siemc completions bash > /etc/bash_completion.d/siemc`).
     Completions {
         /// The shell to complete in.
@@ -182,6 +198,13 @@ enum TargetArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CoverageFormatArg {
+    Navigator,
+    Json,
+    Human,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     Query,
     Json,
@@ -208,10 +231,7 @@ fn main() -> ExitCode {
             format,
         } => cli::compile::run(&cli::compile::CompileArgs {
             paths,
-            target: match target {
-                TargetArg::Kql => Target::Kql,
-                TargetArg::Spl => Target::Spl,
-            },
+            target: target_of(target),
             mappings,
             templates,
             format: match format {
@@ -288,10 +308,32 @@ fn main() -> ExitCode {
             templates,
             es,
         }),
+        Command::Coverage {
+            paths,
+            format,
+            target,
+            mappings,
+        } => cli::coverage::run(&cli::coverage::CoverageArgs {
+            paths,
+            format: match format {
+                CoverageFormatArg::Navigator => cli::coverage::CoverageFormat::Navigator,
+                CoverageFormatArg::Json => cli::coverage::CoverageFormat::Json,
+                CoverageFormatArg::Human => cli::coverage::CoverageFormat::Human,
+            },
+            target: target.map(target_of),
+            mappings,
+        }),
         Command::Completions { shell } => cli::completions::run(shell, Cli::command()),
         Command::Schema => cli::schema::run(),
     };
     ExitCode::from(code)
+}
+
+fn target_of(target: TargetArg) -> Target {
+    match target {
+        TargetArg::Kql => Target::Kql,
+        TargetArg::Spl => Target::Spl,
+    }
 }
 
 fn diagnostic_format(format: DiagnosticFormatArg) -> cli::DiagnosticFormat {

@@ -10,7 +10,12 @@ use std::process::Command;
 fn every_shell_gets_a_script_naming_the_commands() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let output = siemc(&["completions", shell]);
-        assert_eq!(output.status.code(), Some(0), "{shell}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            stderr(&output)
+        );
         let script = stdout(&output);
         for word in ["siemc", "compile", "check", "export", "schema", "target"] {
             assert!(script.contains(word), "{shell} script lacks `{word}`");
@@ -43,5 +48,8 @@ fn bash_accepts_the_bash_script_and_completes_with_it() {
         "offered: {offered}{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(!offered.lines().any(|l| l == "export"), "offered: {offered}");
+    assert!(
+        !offered.lines().any(|l| l == "export"),
+        "offered: {offered}"
+    );
 }

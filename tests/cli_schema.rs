@@ -36,7 +36,13 @@ fn shipped_rules_and_valid_fixtures_validate() {
     files.extend(
         common::fixture_files("tests/fixtures/check")
             .into_iter()
-            .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("clean")),
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("clean")
+            }),
     );
     let verdicts = validate(&files, &temp_dir("schema-valid"));
     assert!(verdicts.documents > 100, "{} documents", verdicts.documents);

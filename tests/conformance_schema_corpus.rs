@@ -21,7 +21,10 @@ fn every_sigmahq_rule_validates_against_the_schema() {
         verdicts.rejected.len()
     );
     for rejection in verdicts.rejected.iter().take(20) {
-        println!("{}#{}: {:?}", rejection.path, rejection.document, rejection.errors);
+        println!(
+            "{}#{}: {:?}",
+            rejection.path, rejection.document, rejection.errors
+        );
     }
     assert!(files.len() > 3000, "{} files", files.len());
     assert!(verdicts.rejected.is_empty());

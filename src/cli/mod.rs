@@ -3,8 +3,9 @@
 //! (0 all fine, 1 some input has errors, 2 usage or I/O error).
 
 pub mod check;
-pub mod completions;
 pub mod compile;
+pub mod completions;
+pub mod coverage;
 pub mod export;
 pub mod query_check;
 pub mod schema;

@@ -25,7 +25,9 @@ mod tests {
         let key_pattern = schema["$defs"]["fieldKey"]["pattern"].as_str().unwrap();
         for (name, _) in Modifier::ALL {
             assert!(
-                key_pattern.contains(&format!("|{name}|")) || key_pattern.contains(&format!("({name}|")) || key_pattern.contains(&format!("|{name})")),
+                key_pattern.contains(&format!("|{name}|"))
+                    || key_pattern.contains(&format!("({name}|"))
+                    || key_pattern.contains(&format!("|{name})")),
                 "modifier `{name}` missing from the field key pattern"
             );
         }

@@ -50,7 +50,8 @@ pub fn validate(files: &[PathBuf], work: &Path) -> SchemaVerdicts {
     let mut lines = String::new();
     let mut documents = 0;
     for path in files {
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let file = Arc::new(SourceFile::new(path, text));
         let (docs, diagnostics) = siemc::yaml::load_documents(&file);
         if diagnostics.has_errors() {
@@ -97,7 +98,10 @@ pub fn validate(files: &[PathBuf], work: &Path) -> SchemaVerdicts {
             }
         })
         .collect();
-    SchemaVerdicts { documents, rejected }
+    SchemaVerdicts {
+        documents,
+        rejected,
+    }
 }
 
 /// Rule files under `dir`, recursively, sorted.
