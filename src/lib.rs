@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod diagnostic;
 pub mod eval;
 pub mod export;
+pub mod filter;
 pub mod ir;
 pub mod lint;
 pub mod mapping;

@@ -34,6 +34,10 @@ enum Command {
         /// Directory with query templates (`kql/query.jinja`, `spl/query.jinja`) overriding the built-in ones.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
         /// Output: the queries, or JSON Lines {"path", "id", "title", "target", "query"}.
         #[arg(long, value_enum, default_value = "query")]
         format: FormatArg,
@@ -47,6 +51,10 @@ enum Command {
         /// Extra mapping file, for `|expand` placeholder values (repeatable).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
         /// Output: one line per rule, JSON Lines per test case, or JUnit XML.
         #[arg(long, value_enum, default_value = "human")]
         format: TestFormatArg,
@@ -68,6 +76,10 @@ enum Command {
         /// Directory with templates (`export/*.jinja`, `kql/query.jinja`, `spl/query.jinja`) overriding the built-in ones.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
         /// Splunk: add Enterprise Security correlation-search and notable keys to every stanza.
         #[arg(long)]
         es: bool,
@@ -97,6 +109,10 @@ enum Command {
         /// Extra mapping file (repeatable; each applies to the target it names).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
     },
     /// Work with hand-written queries.
     #[command(subcommand)]
@@ -228,12 +244,14 @@ fn main() -> ExitCode {
             target,
             mappings,
             templates,
+            filters,
             format,
         } => cli::compile::run(&cli::compile::CompileArgs {
             paths,
             target: target_of(target),
             mappings,
             templates,
+            filters,
             format: match format {
                 FormatArg::Query => cli::compile::OutputFormat::Query,
                 FormatArg::Json => cli::compile::OutputFormat::Json,
@@ -242,10 +260,12 @@ fn main() -> ExitCode {
         Command::Test {
             paths,
             mappings,
+            filters,
             format,
         } => cli::test::run(&cli::test::TestArgs {
             paths,
             mappings,
+            filters,
             format: match format {
                 TestFormatArg::Human => cli::test::TestFormat::Human,
                 TestFormatArg::Json => cli::test::TestFormat::Json,
@@ -260,6 +280,7 @@ fn main() -> ExitCode {
             deny,
             explain,
             mappings,
+            filters,
         } => cli::check::run(&cli::check::CheckArgs {
             paths,
             targets: match target {
@@ -272,6 +293,7 @@ fn main() -> ExitCode {
             deny_warnings: deny.is_some(),
             explain,
             mappings,
+            filters,
         }),
         Command::Query(QueryCommand::Check {
             lang,
@@ -295,6 +317,7 @@ fn main() -> ExitCode {
             output,
             mappings,
             templates,
+            filters,
             es,
         } => cli::export::run(&cli::export::ExportArgs {
             paths,
@@ -306,6 +329,7 @@ fn main() -> ExitCode {
             output,
             mappings,
             templates,
+            filters,
             es,
         }),
         Command::Coverage {

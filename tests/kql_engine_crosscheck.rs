@@ -10,6 +10,7 @@ mod common;
 use serde_json::{Map, Value, json};
 use siemc::backend::kql;
 use siemc::eval::{self, Event};
+use siemc::filter::Filters;
 use siemc::ir::Expr;
 use siemc::mapping::{ColumnType, Mapping, SentinelSchema, Target};
 use siemc::testcases::collect_rule_tests;
@@ -83,6 +84,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
     let mut diagnostics = Vec::new();
     let (suite, problems) = collect_rule_tests(
         &[root.join("tests/fixtures/test_rules"), root.join("rules")],
+        &Filters::default(),
         &mut diagnostics,
     );
     assert!(
@@ -274,6 +276,7 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
     let mut diagnostics = Vec::new();
     let (suite, _) = collect_rule_tests(
         &[root.join("tests/fixtures/correlation"), root.join("rules")],
+        &Filters::default(),
         &mut diagnostics,
     );
     assert!(diagnostics.is_empty(), "{diagnostics:?}");

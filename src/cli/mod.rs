@@ -77,3 +77,41 @@ pub fn load_mapping_and_templates(
     };
     Ok((mapping, templates))
 }
+
+/// The filter files of a run: the `--filter` paths, then the `filters = [...]` of the
+/// `siemc.toml` that applies to each input file. A broken `siemc.toml` is a usage error.
+pub fn filter_paths(
+    inputs: &[std::path::PathBuf],
+    filter_args: &[std::path::PathBuf],
+) -> Result<Vec<std::path::PathBuf>, Vec<Diagnostic>> {
+    let mut paths = filter_args.to_vec();
+    // Missing inputs are reported by the command itself.
+    let (files, _) = crate::rule::collect_rule_paths(inputs);
+    let mut configs = crate::lint::suppress::ConfigCache::default();
+    for file in &files {
+        for path in configs.for_file(file).iter().flat_map(|c| c.filters.iter()) {
+            if !paths.contains(path) {
+                paths.push(path.clone());
+            }
+        }
+    }
+    if configs.problems.is_empty() {
+        Ok(paths)
+    } else {
+        Err(configs.problems)
+    }
+}
+
+/// The filters of a run (see [`filter_paths`]), loaded: usage problems (missing paths, a broken
+/// `siemc.toml`) are `Err`; the problems of the filter files come with the filters.
+pub fn load_filters(
+    inputs: &[std::path::PathBuf],
+    filter_args: &[std::path::PathBuf],
+) -> Result<(crate::filter::Filters, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let paths = filter_paths(inputs, filter_args)?;
+    let loaded = crate::filter::Filters::load(&paths);
+    if !loaded.usage_problems.is_empty() {
+        return Err(loaded.usage_problems);
+    }
+    Ok((loaded.filters, loaded.diagnostics))
+}
