@@ -44,7 +44,9 @@ fn bash_accepts_the_bash_script_and_completes_with_it() {
     let run = Command::new("bash").args(["-c", &probe]).output().unwrap();
     let offered = String::from_utf8_lossy(&run.stdout);
     assert!(
-        offered.lines().any(|l| l == "compile") && offered.lines().any(|l| l == "completions"),
+        ["compile", "completions", "coverage"]
+            .iter()
+            .all(|c| offered.lines().any(|l| l == *c)),
         "offered: {offered}{}",
         String::from_utf8_lossy(&run.stderr)
     );

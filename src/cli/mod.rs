@@ -88,10 +88,13 @@ pub fn filter_paths(
     // Missing inputs are reported by the command itself.
     let (files, _) = crate::rule::collect_rule_paths(inputs);
     let mut configs = crate::lint::suppress::ConfigCache::default();
+    let here = std::env::current_dir().unwrap_or_default();
     for file in &files {
         for path in configs.for_file(file).iter().flat_map(|c| c.filters.iter()) {
-            if !paths.contains(path) {
-                paths.push(path.clone());
+            // Shown as the user would write it: relative to the working directory when below it.
+            let path = path.strip_prefix(&here).unwrap_or(path).to_path_buf();
+            if !paths.contains(&path) {
+                paths.push(path);
             }
         }
     }

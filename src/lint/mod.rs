@@ -306,24 +306,24 @@ impl Linter {
     /// cores; diagnostics come back in the order of `paths`. All files are loaded first: the
     /// filters among them apply to the rules of every file.
     pub fn check_paths(&self, paths: &[PathBuf]) -> LintOutcome {
-        let mut loaded: Vec<Result<LoadedSource, FileReport>> =
+        let mut loaded: Vec<Result<LoadedSource, Box<FileReport>>> =
             crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
                 Ok(file) => Ok(LoadedSource {
                     loaded: rule::load_rule_file_with_yaml(&file),
                     file,
                 }),
-                Err(diagnostic) => Err(FileReport {
+                Err(diagnostic) => Err(Box::new(FileReport {
                     io_error: diagnostic.code == "io-error",
                     file: diagnostic.file.clone(),
                     diagnostics: vec![diagnostic],
                     ..FileReport::default()
-                }),
+                })),
             });
         apply_filters(loaded.iter_mut().filter_map(|l| l.as_mut().ok()));
         let rules = detection_rules(loaded.iter().filter_map(|l| l.as_ref().ok()));
         let reports = crate::compile::parallel_map(&loaded, |l| match l {
             Ok(source) => self.check_file(source, &rules),
-            Err(report) => report.clone(),
+            Err(report) => report.as_ref().clone(),
         });
         self.finish(reports)
     }
