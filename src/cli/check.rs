@@ -56,13 +56,9 @@ pub fn run(args: &CheckArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let filter_paths = match super::filter_paths(&args.paths, &args.filters) {
-        Ok(paths) => paths,
-        Err(problems) => {
-            super::report_to_stderr(&problems);
-            return exit::USAGE;
-        }
-    };
+    // A broken siemc.toml is reported by the linter with the other results (exit code 2).
+    let filter_paths =
+        super::filter_paths(&args.paths, &args.filters).unwrap_or_else(|_| args.filters.clone());
     let (mut paths, mut missing) = crate::rule::collect_rule_paths(&args.paths);
     let (filter_files, missing_filters) = crate::rule::collect_rule_paths(&filter_paths);
     missing.extend(missing_filters);
