@@ -150,6 +150,17 @@ fn filter_option_and_siemc_toml_apply_to_compile_check_and_export() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let text = stdout(&output);
         assert_eq!(text.matches(filtered).count(), 1, "{text}");
+        // Given as input too (by another path): still applied once.
+        let twice = siemc(&[
+            "compile",
+            rules,
+            &format!("{rules}/../tuning"),
+            "--target",
+            target,
+            "--filter",
+            filter,
+        ]);
+        assert_eq!(stdout(&twice).matches(filtered).count(), 1);
     }
     let export = siemc(&["export", rules, "--to", "sentinel-yaml", "--filter", filter]);
     assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));

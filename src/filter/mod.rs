@@ -150,8 +150,13 @@ pub fn problems_of(filter: &FilterRule) -> Vec<Diagnostic> {
     ir::lower_filter(filter).err().unwrap_or_default()
 }
 
+/// The same document of the same file, however its path was written (a filter directory given
+/// with `--filter` and inside the rule directory too).
 fn same_document(a: &FilterRule, b: &FilterRule) -> bool {
-    a.file.path() == b.file.path() && a.document == b.document
+    let canonical = |f: &FilterRule| std::fs::canonicalize(f.file.path()).ok();
+    a.document == b.document
+        && (a.file.path() == b.file.path()
+            || canonical(a).is_some_and(|path| Some(path) == canonical(b)))
 }
 
 fn not_a_filter(
