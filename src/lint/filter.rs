@@ -345,6 +345,26 @@ mod tests {
     }
 
     #[test]
+    fn a_named_rule_outside_the_filters_logsource_filters_nothing() {
+        let text = "title: r\nname: rule_r\nlogsource: {product: windows, category: network_connection}\ndetection: {s: {A: 1}, condition: s}\n---\ntitle: f\nlogsource: {product: windows, category: process_creation}\nfilter: {rules: rule_r, s: {B: 2}, condition: not s}\n---\ntitle: g\nlogsource: {product: linux}\nfilter: {rules: any, s: {B: 2}, condition: not s}\n";
+        let linter = crate::lint::Linter::with_pipelines(Vec::new());
+        let outcome = linter.check_source(&Arc::new(SourceFile::new("r.yml", text)));
+        let messages: Vec<&str> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == FILTER_UNKNOWN_RULE.code)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "rule `r` has the log source {product: windows, category: network_connection}, which the filter's {product: windows, category: process_creation} does not contain",
+                "no rule checked has the filter's log source {product: linux}",
+            ]
+        );
+    }
+
+    #[test]
     fn contradictions_are_found_and_only_them() {
         for (detection, nothing) in [
             (
