@@ -7,6 +7,7 @@
 use crate::backend::{self, CorrelationMember, Templates};
 use crate::correlation::{self, CorrelationPlan, RuleIndex};
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::filter::{self, Filters};
 use crate::ir;
 use crate::mapping::{Mapping, ResolvedSource, SentinelSchema, Target};
 use crate::query::kql as kql_validator;
@@ -72,6 +73,9 @@ pub struct Compiler {
     pub mapping: Mapping,
     pub templates: Templates,
     pub schema: &'static SentinelSchema,
+    /// Filters from outside the rule files (`--filter`, `siemc.toml`); filter documents in the
+    /// rule files given are added to them.
+    pub filters: Filters,
 }
 
 /// The query of one rule.
@@ -112,7 +116,14 @@ impl Compiler {
             mapping,
             templates,
             schema: SentinelSchema::builtin(),
+            filters: Filters::default(),
         }
+    }
+
+    /// The same compiler, applying `filters` too.
+    pub fn with_filters(mut self, filters: Filters) -> Compiler {
+        self.filters = filters;
+        self
     }
 
     /// Compiles one detection rule through lower → map → backend.
@@ -228,21 +239,28 @@ impl Compiler {
     /// see the rules of every file; the rules they correlate are not printed on their own
     /// unless the correlation says `generate: true`.
     pub fn compile_paths(&self, paths: &[PathBuf]) -> CompileOutcome {
-        let loaded: Vec<LoadedFile> = parallel_map(paths, |path| match rule::read_source(path) {
-            Ok(file) => {
-                let (documents, diagnostics) = rule::load_rule_file(&file);
-                LoadedFile {
-                    file: Some(file),
-                    documents,
-                    diagnostics: diagnostics.into_vec(),
+        let mut loaded: Vec<LoadedFile> =
+            parallel_map(paths, |path| match rule::read_source(path) {
+                Ok(file) => {
+                    let (documents, diagnostics) = rule::load_rule_file(&file);
+                    LoadedFile {
+                        file: Some(file),
+                        documents,
+                        diagnostics: diagnostics.into_vec(),
+                    }
                 }
-            }
-            Err(diagnostic) => LoadedFile {
-                file: None,
-                documents: Vec::new(),
-                diagnostics: vec![diagnostic],
-            },
-        });
+                Err(diagnostic) => LoadedFile {
+                    file: None,
+                    documents: Vec::new(),
+                    diagnostics: vec![diagnostic],
+                },
+            });
+        let filters = self
+            .filters
+            .with_documents(loaded.iter().flat_map(|l| l.documents.iter()));
+        for file in &mut loaded {
+            filters.apply(&mut file.documents);
+        }
         let index = RuleIndex::new(loaded.iter().flat_map(|l| l.documents.iter()));
         // Rules that only feed a correlation, by address (the documents outlive this call).
         let mut correlated_only: HashSet<usize> = HashSet::new();
@@ -329,14 +347,8 @@ impl Compiler {
                     Err(errors) => outcome.diagnostics.extend(errors),
                 }
             }
-            RuleDocument::Filter(filter) => outcome.diagnostics.push(
-                Diagnostic::error(
-                    "unsupported-filter",
-                    "Sigma filter documents are not applied by this version of siemc",
-                )
-                .in_file(file)
-                .at(filter.span, "filter document"),
-            ),
+            // Applied to the rules it names (`compile_paths`); only its own problems show here.
+            RuleDocument::Filter(filter) => outcome.diagnostics.extend(filter::problems_of(filter)),
         }
     }
 }

@@ -307,6 +307,7 @@ impl DocumentLoader<'_> {
             meta,
             logsource,
             detection,
+            filters: Vec::new(),
         })))
     }
 
@@ -767,6 +768,8 @@ impl DocumentLoader<'_> {
         })
     }
 
+    /// A filter document (Sigma filters specification 2.1): `title`, `logsource`, and
+    /// `filter:` with `rules`, selections and one `condition` string, all required.
     fn filter(
         &mut self,
         root: &Node,
@@ -775,26 +778,87 @@ impl DocumentLoader<'_> {
         logsource: Option<&Node>,
         node: &Node,
     ) -> Option<FilterRule> {
-        let logsource = logsource.map(|n| self.logsource(n)).unwrap_or_default();
-        let rules = node
-            .get("rules")
-            .map(|n| self.string_list(n, "filter.rules", true))
-            .unwrap_or_default();
+        let Some(entries) = node.as_mapping() else {
+            self.error(
+                "wrong-type",
+                format!("`filter` must be a mapping, found {}", node.kind_name()),
+                node.span,
+                "expected `rules`, selections and a `condition`",
+            );
+            return None;
+        };
+        if meta.title.is_none() {
+            self.missing_key(root, "title", "every Sigma filter needs a `title:`");
+        }
+        let logsource = match logsource {
+            Some(node) => self.logsource(node),
+            None => {
+                self.missing_key(
+                    root,
+                    "logsource",
+                    "a filter applies to the rules of its `logsource:`; give at least `product` or `category`",
+                );
+                LogSource::default()
+            }
+        };
+        let mut rules = Vec::new();
+        let mut any_rule = false;
+        let mut rules_span = None;
         let mut selections = Vec::new();
         let mut condition = None;
-        for (key, value) in node.as_mapping().unwrap_or_default() {
+        let mut condition_seen = false;
+        for (key, value) in entries {
             match key.as_str() {
-                Some("rules") => {}
-                Some("condition") => condition = self.string(value, "filter.condition"),
+                Some("rules") => {
+                    rules_span = Some(value.span);
+                    match &value.kind {
+                        NodeKind::Scalar(_)
+                            if value.as_str().is_some_and(|v| {
+                                v.eq_ignore_ascii_case("any") || v.eq_ignore_ascii_case("all")
+                            }) =>
+                        {
+                            any_rule = true
+                        }
+                        NodeKind::Sequence(items) if items.is_empty() => any_rule = true,
+                        _ => rules = self.string_list(value, "filter.rules", true),
+                    }
+                }
+                Some("condition") => {
+                    condition_seen = true;
+                    condition = self.string(value, "filter.condition");
+                }
                 Some(name) => {
                     if let Some(s) = self.selection(Spanned::new(name.to_string(), key.span), value)
                     {
                         selections.push(s);
                     }
                 }
-                None => {}
+                None => self.error(
+                    "wrong-type",
+                    "keys must be strings".into(),
+                    key.span,
+                    "not a string key",
+                ),
             }
         }
+        let Some(rules_span) = rules_span else {
+            self.missing_key(
+                node,
+                "filter.rules",
+                "name the rules to filter by id or name, or write `rules: any` for every rule of the log source",
+            );
+            return None;
+        };
+        let Some(condition) = condition else {
+            if !condition_seen {
+                self.missing_key(
+                    node,
+                    "filter.condition",
+                    "add e.g. `condition: not selection`",
+                );
+            }
+            return None;
+        };
         Some(FilterRule {
             file: Arc::clone(self.file),
             document: index,
@@ -802,6 +866,8 @@ impl DocumentLoader<'_> {
             meta,
             logsource,
             rules,
+            any_rule,
+            rules_span,
             selections,
             condition,
         })

@@ -9,6 +9,7 @@
 use crate::correlation::RuleIndex;
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::eval::{self, Alert, Event, TimedEvent, evaluate_correlation};
+use crate::filter::Filters;
 use crate::mapping::Mapping;
 use crate::rule::{self, CorrelationRule, Rule, RuleDocument};
 use crate::yaml::{self, Node};
@@ -89,10 +90,15 @@ pub struct CorrelationCase {
     pub alerts: Vec<Alert>,
 }
 
-/// Runs every test of the rules under `paths`; `mapping` provides `|expand` placeholder values.
-pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnostic>) {
+/// Runs every test of the rules under `paths`, with `filters` (and the filter documents among
+/// the rule files) applied; `mapping` provides `|expand` placeholder values.
+pub fn run_tests(
+    paths: &[PathBuf],
+    mapping: &Mapping,
+    filters: &Filters,
+) -> (TestRun, Vec<Diagnostic>) {
     let mut run = TestRun::default();
-    let (suite, usage_problems) = collect_rule_tests(paths, &mut run.diagnostics);
+    let (suite, usage_problems) = collect_rule_tests(paths, filters, &mut run.diagnostics);
     let index = RuleIndex::from_parts(
         suite.rules.iter().map(|(r, _)| r.as_ref()),
         suite.correlations.iter().map(|c| c.as_ref()),
@@ -124,9 +130,11 @@ pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnost
     (run, usage_problems)
 }
 
-/// Loads the rules under `paths` with all their test cases (inline, beside, regression data).
+/// Loads the rules under `paths` with all their test cases (inline, beside, regression data),
+/// `filters` and the filter documents among the files applied to the rules.
 pub fn collect_rule_tests(
     paths: &[PathBuf],
+    filters: &Filters,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (TestSuite, Vec<Diagnostic>) {
     let (files, usage_problems) = rule::collect_files(paths, is_test_input);
@@ -134,6 +142,7 @@ pub fn collect_rule_tests(
     let mut rules: Vec<RuleTests> = Vec::new();
     let mut correlations = Vec::new();
     let mut regression_infos = Vec::new();
+    let mut filter_documents = Vec::new();
     for path in files {
         let file = match rule::read_source(&path) {
             Ok(file) => file,
@@ -157,9 +166,16 @@ pub fn collect_rule_tests(
                     rules.push((rule, cases));
                 }
                 RuleDocument::Correlation(correlation) => correlations.push(correlation),
-                RuleDocument::Filter(_) => {}
+                RuleDocument::Filter(filter) => {
+                    run.diagnostics.extend(crate::filter::problems_of(&filter));
+                    filter_documents.push(RuleDocument::Filter(filter));
+                }
             }
         }
+    }
+    let filters = filters.with_documents(&filter_documents);
+    for (rule, _) in &mut rules {
+        filters.apply_to(rule);
     }
     let index_by_id: HashMap<String, usize> = rules
         .iter()
