@@ -45,6 +45,8 @@ if [[ -d ../shared/corpus ]]; then
     cargo test --release --test conformance_kql_corpus -- --ignored --nocapture
     # Every ESCU search accepted (macros opaque and expanded); mutants caught; timing printed.
     cargo test --release --test conformance_spl_corpus -- --ignored --nocapture
+    # Every SigmaHQ rule validates against `siemc schema`.
+    cargo test --release --test conformance_schema_corpus -- --ignored --nocapture
 else
     echo "../shared/corpus not found: conformance checks skipped" >&2
 fi

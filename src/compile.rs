@@ -7,6 +7,7 @@
 use crate::backend::{self, CorrelationMember, Templates};
 use crate::correlation::{self, CorrelationPlan, RuleIndex};
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::filter::{self, Filters};
 use crate::ir;
 use crate::mapping::{Mapping, ResolvedSource, SentinelSchema, Target};
 use crate::query::kql as kql_validator;
@@ -72,6 +73,9 @@ pub struct Compiler {
     pub mapping: Mapping,
     pub templates: Templates,
     pub schema: &'static SentinelSchema,
+    /// Filters from outside the rule files (`--filter`, `siemc.toml`); filter documents in the
+    /// rule files given are added to them.
+    pub filters: Filters,
     /// Whether each generated query goes through siemc's own validator before it is returned
     /// (always, except for a caller that validates every query itself: `siemc check`).
     validates_output: bool,
@@ -115,6 +119,7 @@ impl Compiler {
             mapping,
             templates,
             schema: SentinelSchema::builtin(),
+            filters: Filters::default(),
             validates_output: true,
         }
     }
@@ -138,6 +143,12 @@ impl Compiler {
         } else {
             Ok(query)
         }
+    }
+
+    /// The same compiler, applying `filters` too.
+    pub fn with_filters(mut self, filters: Filters) -> Compiler {
+        self.filters = filters;
+        self
     }
 
     /// Compiles one detection rule through lower → map → backend.
@@ -264,7 +275,7 @@ impl Compiler {
     /// [`CrossFileRules`]); the rules they correlate are not printed on their own unless the
     /// correlation says `generate: true`.
     pub fn compile_paths_each(&self, paths: &[PathBuf], mut emit: impl FnMut(CompileOutcome)) {
-        let cross = CrossFileRules::collect(paths);
+        let cross = CrossFileRules::collect(paths, &self.filters);
         let index = cross.index();
         let indexed: Vec<(usize, &PathBuf)> = paths.iter().enumerate().collect();
         parallel_for_each_ordered(
@@ -290,8 +301,9 @@ impl Compiler {
                 return outcome;
             }
         };
-        let (documents, diagnostics) = rule::load_rule_file(&file);
+        let (mut documents, diagnostics) = rule::load_rule_file(&file);
         outcome.diagnostics.extend(diagnostics.into_vec());
+        cross.filters.apply(&mut documents);
         for (document_index, document) in documents.iter().enumerate() {
             let correlated_only = cross.is_correlated_only(file_index, document_index);
             self.compile_document(&file, document, index, correlated_only, &mut outcome);
@@ -343,14 +355,8 @@ impl Compiler {
                     Err(errors) => outcome.diagnostics.extend(errors),
                 }
             }
-            RuleDocument::Filter(filter) => outcome.diagnostics.push(
-                Diagnostic::error(
-                    "unsupported-filter",
-                    "Sigma filter documents are not applied by this version of siemc",
-                )
-                .in_file(file)
-                .at(filter.span, "filter document"),
-            ),
+            // Applied to the rules it names (`CrossFileRules`); only its own problems show here.
+            RuleDocument::Filter(filter) => outcome.diagnostics.extend(filter::problems_of(filter)),
         }
     }
 }
@@ -359,11 +365,13 @@ impl Compiler {
 /// core busy past a slow file, few enough that memory does not grow with the number of files.
 const STREAM_WINDOW: usize = 64;
 
-/// What a correlation needs from other files, collected before the streaming pass: the
-/// correlation documents and the detection rules they reference (by id or name), with their
-/// places. Files whose text cannot hold a correlation ([`rule::may_hold_correlation`]) are not
-/// parsed for this; when no file has a correlation, nothing is kept at all.
+/// What rules need from other files, collected before the streaming pass: the filters (given
+/// with `--filter` or `siemc.toml`, and the filter documents of every file), the correlation
+/// documents and the detection rules they reference (by id or name, filters applied), with
+/// their places. Files whose text cannot hold a correlation or a filter
+/// ([`rule::may_hold_key`]) are not parsed for this; when no file has one, nothing is kept.
 struct CrossFileRules {
+    filters: Filters,
     /// (file index, document index, rule) of every detection rule a correlation references.
     members: Vec<(usize, usize, Box<Rule>)>,
     correlations: Vec<crate::rule::CorrelationRule>,
@@ -372,41 +380,48 @@ struct CrossFileRules {
 }
 
 impl CrossFileRules {
-    /// Scans every file's text for `correlation`; parses the files that have it; if any holds a
-    /// correlation, loads every file once more to keep the detection rules it references.
-    fn collect(paths: &[PathBuf]) -> CrossFileRules {
-        let candidates: Vec<bool> = parallel_map(paths, |path| {
-            std::fs::read(path).is_ok_and(|bytes| rule::may_hold_correlation(&bytes))
-        });
-        let correlations: Vec<crate::rule::CorrelationRule> = parallel_map(
-            &candidates.iter().enumerate().collect::<Vec<_>>(),
-            |(i, c)| {
-                if **c {
-                    load_documents(&paths[*i])
-                } else {
-                    Vec::new()
-                }
-            },
-        )
+    /// Scans every file's text for `correlation` and `filter`; parses the files that have
+    /// either; if any holds a correlation, loads every file once more to keep the detection
+    /// rules it references.
+    fn collect(paths: &[PathBuf], filters: &Filters) -> CrossFileRules {
+        let documents: Vec<RuleDocument> = parallel_map(paths, |path| {
+            let candidate = std::fs::read(path).is_ok_and(|bytes| {
+                rule::may_hold_key(&bytes, "correlation") || rule::may_hold_key(&bytes, "filter")
+            });
+            if candidate {
+                load_documents(path)
+                    .into_iter()
+                    .filter(|d| !matches!(d, RuleDocument::Detection(_)))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
         .into_iter()
         .flatten()
-        .filter_map(|document| match document {
-            RuleDocument::Correlation(correlation) => Some(*correlation),
-            _ => None,
-        })
         .collect();
+        let filters = filters.with_documents(&documents);
+        let correlations: Vec<crate::rule::CorrelationRule> = documents
+            .into_iter()
+            .filter_map(|document| match document {
+                RuleDocument::Correlation(correlation) => Some(*correlation),
+                _ => None,
+            })
+            .collect();
         if correlations.is_empty() {
             return CrossFileRules {
+                filters,
                 members: Vec::new(),
                 correlations,
                 correlated_only: HashSet::new(),
             };
         }
-        Self::with_members(paths, correlations)
+        Self::with_members(paths, filters, correlations)
     }
 
     fn with_members(
         paths: &[PathBuf],
+        filters: Filters,
         correlations: Vec<crate::rule::CorrelationRule>,
     ) -> CrossFileRules {
         let referenced: HashSet<&str> = correlations
@@ -426,7 +441,8 @@ impl CrossFileRules {
                     .into_iter()
                     .enumerate()
                     .filter_map(|(document_index, document)| match document {
-                        RuleDocument::Detection(rule) if is_referenced(&rule) => {
+                        RuleDocument::Detection(mut rule) if is_referenced(&rule) => {
+                            filters.apply_to(&mut rule);
                             Some((*file_index, document_index, rule))
                         }
                         _ => None,
@@ -438,6 +454,7 @@ impl CrossFileRules {
         .flatten()
         .collect();
         let mut cross = CrossFileRules {
+            filters,
             members,
             correlations,
             correlated_only: HashSet::new(),

@@ -1,6 +1,6 @@
 //! The `siemc` binary: parses arguments and calls the library.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use siemc::cli;
 use siemc::export::ExportFormat;
 use siemc::mapping::Target;
@@ -34,6 +34,10 @@ enum Command {
         /// Directory with query templates (`kql/query.jinja`, `spl/query.jinja`) overriding the built-in ones.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
         /// Output: the queries, or JSON Lines {"path", "id", "title", "target", "query"}.
         #[arg(long, value_enum, default_value = "query")]
         format: FormatArg,
@@ -47,6 +51,10 @@ enum Command {
         /// Extra mapping file, for `|expand` placeholder values (repeatable).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
         /// Output: one line per rule, JSON Lines per test case, or JUnit XML.
         #[arg(long, value_enum, default_value = "human")]
         format: TestFormatArg,
@@ -68,6 +76,10 @@ enum Command {
         /// Directory with templates (`export/*.jinja`, `kql/query.jinja`, `spl/query.jinja`) overriding the built-in ones.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
         /// Splunk: add Enterprise Security correlation-search and notable keys to every stanza.
         #[arg(long)]
         es: bool,
@@ -97,10 +109,39 @@ enum Command {
         /// Extra mapping file (repeatable; each applies to the target it names).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
+        /// Sigma filter file or directory to apply to the rules it names (repeatable; see also
+        /// `filters = [...]` in siemc.toml).
+        #[arg(long = "filter", value_name = "FILE|DIR")]
+        filters: Vec<PathBuf>,
     },
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// ATT&CK coverage of a rule set from its `attack.tNNNN` tags: an ATT&CK Navigator layer,
+    /// JSON, or a table by tactic.
+    Coverage {
+        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output: a Navigator layer (format 4.5), one JSON object, or a table by tactic.
+        #[arg(long, value_enum, default_value = "navigator")]
+        format: CoverageFormatArg,
+        /// Count only the rules that compile for this target.
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
+        /// Extra mapping file for `--target` (repeatable).
+        #[arg(long = "mapping", value_name = "FILE", requires = "target")]
+        mappings: Vec<PathBuf>,
+    },
+    /// Print a shell completion script (e.g. `siemc completions bash > /etc/bash_completion.d/siemc`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: cli::completions::Shell,
+    },
+    /// Print the JSON Schema (draft 2020-12) of rule files, for editors
+    /// (`# yaml-language-server: $schema=...`).
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -173,6 +214,13 @@ enum TargetArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CoverageFormatArg {
+    Navigator,
+    Json,
+    Human,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
     Query,
     Json,
@@ -197,15 +245,14 @@ fn main() -> ExitCode {
             target,
             mappings,
             templates,
+            filters,
             format,
         } => cli::compile::run(&cli::compile::CompileArgs {
             paths,
-            target: match target {
-                TargetArg::Kql => Target::Kql,
-                TargetArg::Spl => Target::Spl,
-            },
+            target: target_of(target),
             mappings,
             templates,
+            filters,
             format: match format {
                 FormatArg::Query => cli::compile::OutputFormat::Query,
                 FormatArg::Json => cli::compile::OutputFormat::Json,
@@ -214,10 +261,12 @@ fn main() -> ExitCode {
         Command::Test {
             paths,
             mappings,
+            filters,
             format,
         } => cli::test::run(&cli::test::TestArgs {
             paths,
             mappings,
+            filters,
             format: match format {
                 TestFormatArg::Human => cli::test::TestFormat::Human,
                 TestFormatArg::Json => cli::test::TestFormat::Json,
@@ -232,6 +281,7 @@ fn main() -> ExitCode {
             deny,
             explain,
             mappings,
+            filters,
         } => cli::check::run(&cli::check::CheckArgs {
             paths,
             targets: match target {
@@ -244,6 +294,7 @@ fn main() -> ExitCode {
             deny_warnings: deny.is_some(),
             explain,
             mappings,
+            filters,
         }),
         Command::Query(QueryCommand::Check {
             lang,
@@ -267,6 +318,7 @@ fn main() -> ExitCode {
             output,
             mappings,
             templates,
+            filters,
             es,
         } => cli::export::run(&cli::export::ExportArgs {
             paths,
@@ -278,10 +330,35 @@ fn main() -> ExitCode {
             output,
             mappings,
             templates,
+            filters,
             es,
         }),
+        Command::Coverage {
+            paths,
+            format,
+            target,
+            mappings,
+        } => cli::coverage::run(&cli::coverage::CoverageArgs {
+            paths,
+            format: match format {
+                CoverageFormatArg::Navigator => cli::coverage::CoverageFormat::Navigator,
+                CoverageFormatArg::Json => cli::coverage::CoverageFormat::Json,
+                CoverageFormatArg::Human => cli::coverage::CoverageFormat::Human,
+            },
+            target: target.map(target_of),
+            mappings,
+        }),
+        Command::Completions { shell } => cli::completions::run(shell, Cli::command()),
+        Command::Schema => cli::schema::run(),
     };
     ExitCode::from(code)
+}
+
+fn target_of(target: TargetArg) -> Target {
+    match target {
+        TargetArg::Kql => Target::Kql,
+        TargetArg::Spl => Target::Spl,
+    }
 }
 
 fn diagnostic_format(format: DiagnosticFormatArg) -> cli::DiagnosticFormat {

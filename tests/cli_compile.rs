@@ -229,7 +229,7 @@ fn correlations_across_files_while_streaming() {
     .unwrap();
     std::fs::write(dir.join("d_unrelated.yml"), GOOD).unwrap();
     // The same correlation with its key spelled through a YAML escape: no file says
-    // `correlation` in plain text, so only a full scan finds its members.
+    // `correlation` in plain text, yet the scan before streaming finds it.
     let escaped = temp_dir("cross-file-correlation-escaped");
     std::fs::write(
         escaped.join("a_before.yml"),

@@ -44,6 +44,13 @@ fn correlation_rules_compile_to_both_targets() {
     run_folder("tests/fixtures/correlation", "correlation", false);
 }
 
+/// Each file holds rules and the Sigma filters that apply to them (by id, name, `any`), and a
+/// correlation over a filtered rule.
+#[test]
+fn filtered_rules_compile_to_both_targets() {
+    run_folder("tests/fixtures/filters", "filters", false);
+}
+
 #[test]
 fn invalid_rules_get_located_diagnostics() {
     run_folder("tests/fixtures/compile_errors", "compile_errors", true);

@@ -17,7 +17,6 @@ const EXPECTED_FAILURES: &[&str] = &[
     "unresolved-placeholder",
     "regex-unsupported-kql",
     "unsupported-correlation",
-    "unsupported-filter",
 ];
 
 /// The aim of issue 2: at least 99% of the rules compile for each target.

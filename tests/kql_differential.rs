@@ -117,6 +117,7 @@ fn generated_queries_get_microsofts_verdict() {
     let compiler = common::compiler(Target::Kql);
     let paths: Vec<_> = common::fixture_files("tests/fixtures/compile")
         .iter()
+        .chain(&common::fixture_files("tests/fixtures/filters"))
         .map(|p| common::relative(p))
         .collect();
     let outcome = compiler.compile_paths(&paths);

@@ -1,6 +1,7 @@
 //! Cross-check of `siemc test` with a real KQL engine: for every rule that has tests (the
 //! project's test fixtures and the Storm-0558 pack), the compiled KQL condition runs over the
-//! rule's test events in duckdb-kql and must select exactly the events the evaluator says match.
+//! rule's test events in duckdb-kql and must select exactly the events the evaluator says match
+//! (also for rules with Sigma filters, `tests/fixtures/filters`).
 //! Events become rows the way Sentinel stores them: target column names from the mapping, a
 //! missing string column as "" (Sentinel strings are never null), other missing values null.
 //! Where the engine lacks a function siemc emits, the test names it (README lists them).
@@ -10,6 +11,7 @@ mod common;
 use serde_json::{Map, Value, json};
 use siemc::backend::kql;
 use siemc::eval::{self, Event};
+use siemc::filter::Filters;
 use siemc::ir::Expr;
 use siemc::mapping::{ColumnType, Mapping, SentinelSchema, Target};
 use siemc::testcases::collect_rule_tests;
@@ -82,7 +84,12 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
     );
     let mut diagnostics = Vec::new();
     let (suite, problems) = collect_rule_tests(
-        &[root.join("tests/fixtures/test_rules"), root.join("rules")],
+        &[
+            root.join("tests/fixtures/test_rules"),
+            root.join("tests/fixtures/filters"),
+            root.join("rules"),
+        ],
+        &Filters::default(),
         &mut diagnostics,
     );
     assert!(
@@ -139,7 +146,12 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
                     .collect()
             })
             .collect();
-        let id = common::relative(rule.file.path()).display().to_string();
+        // One file may hold several rules with tests.
+        let id = format!(
+            "{}#{}",
+            common::relative(rule.file.path()).display(),
+            rule.document
+        );
         expected.insert(id.clone(), (matched, query.clone()));
         cases.push(json!({
             "id": id,
@@ -273,7 +285,12 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
     );
     let mut diagnostics = Vec::new();
     let (suite, _) = collect_rule_tests(
-        &[root.join("tests/fixtures/correlation"), root.join("rules")],
+        &[
+            root.join("tests/fixtures/correlation"),
+            root.join("tests/fixtures/filters"),
+            root.join("rules"),
+        ],
+        &Filters::default(),
         &mut diagnostics,
     );
     assert!(diagnostics.is_empty(), "{diagnostics:?}");

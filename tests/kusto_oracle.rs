@@ -19,6 +19,7 @@ fn generated_kql() -> Vec<(String, String)> {
     let mut paths = common::fixture_files("tests/fixtures/compile");
     paths.extend(common::fixture_files("tests/fixtures/compile_errors"));
     paths.extend(common::fixture_files("tests/fixtures/correlation"));
+    paths.extend(common::fixture_files("tests/fixtures/filters"));
     let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let (shipped, _) = siemc::rule::collect_rule_paths(&[rules_dir]);
     paths.extend(shipped);

@@ -72,6 +72,7 @@ fn cased_equality(value: &str) -> MappedRule {
                 cased: true,
             },
             span: Span::default(),
+            origin: None,
         }),
     }
 }

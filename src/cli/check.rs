@@ -1,5 +1,8 @@
 //! `siemc check PATH... [--target kql|spl|all] [--format human|json|sarif|github]
-//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]...`
+//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]... [--filter FILE|DIR]...`
+//!
+//! Filter files (`--filter`, `filters = [...]` in `siemc.toml`) are checked with the rules and
+//! applied to them.
 //!
 //! Runs the linter ([`crate::lint`]) over rule files and prints its diagnostics (the result:
 //! stdout) in the chosen format. Exit code: 1 when an error-severity diagnostic remains (or a
@@ -21,6 +24,8 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
     pub explain: Option<String>,
     pub mappings: Vec<PathBuf>,
+    /// Sigma filter files or directories (`--filter`).
+    pub filters: Vec<PathBuf>,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -51,7 +56,19 @@ pub fn run(args: &CheckArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (paths, missing) = crate::rule::collect_rule_paths(&args.paths);
+    // A broken siemc.toml is reported by the linter with the other results (exit code 2).
+    let filter_paths =
+        super::filter_paths(&args.paths, &args.filters).unwrap_or_else(|_| args.filters.clone());
+    let (mut paths, mut missing) = crate::rule::collect_rule_paths(&args.paths);
+    let (filter_files, missing_filters) = crate::rule::collect_rule_paths(&filter_paths);
+    missing.extend(missing_filters);
+    let canonical = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+    let known: std::collections::HashSet<PathBuf> = paths.iter().map(canonical).collect();
+    paths.extend(
+        filter_files
+            .into_iter()
+            .filter(|f| !known.contains(&canonical(f))),
+    );
     let outcome = linter.check_paths(&paths);
     let mut diagnostics = missing;
     diagnostics.extend(outcome.config_problems.iter().cloned());

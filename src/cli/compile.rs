@@ -1,4 +1,5 @@
-//! `siemc compile PATH... --target kql|spl [--mapping FILE]... [--templates DIR] [--format query|json]`
+//! `siemc compile PATH... --target kql|spl [--mapping FILE]... [--templates DIR] [--filter FILE|DIR]...
+//! [--format query|json]`
 
 use super::{exit, report_to_stderr};
 use crate::compile::{CompiledQuery, Compiler};
@@ -22,20 +23,27 @@ pub struct CompileArgs {
     pub target: Target,
     pub mappings: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
+    /// Sigma filter files or directories (`--filter`).
+    pub filters: Vec<PathBuf>,
     pub format: OutputFormat,
 }
 
 pub fn run(args: &CompileArgs) -> u8 {
     let setup =
         super::load_mapping_and_templates(args.target, &args.mappings, args.templates.as_deref())
-            .map(|(mapping, templates)| Compiler::new(args.target, mapping, templates));
-    let compiler = match setup {
-        Ok(compiler) => compiler,
+            .map(|(mapping, templates)| Compiler::new(args.target, mapping, templates))
+            .and_then(|compiler| {
+                super::load_filters(&args.paths, &args.filters)
+                    .map(|(filters, problems)| (compiler.with_filters(filters), problems))
+            });
+    let (compiler, filter_problems) = match setup {
+        Ok(setup) => setup,
         Err(diagnostics) => {
             report_to_stderr(&diagnostics);
             return exit::USAGE;
         }
     };
+    report_to_stderr(&filter_problems);
     let (paths, path_problems) = collect_rule_paths(&args.paths);
     let mut stdout = std::io::stdout().lock();
     let mut any_error = false;
@@ -56,7 +64,7 @@ pub fn run(args: &CompileArgs) -> u8 {
     report_to_stderr(&path_problems);
     if !path_problems.is_empty() {
         exit::USAGE
-    } else if any_error {
+    } else if any_error || filter_problems.iter().any(Diagnostic::is_error) {
         exit::INPUT_ERRORS
     } else {
         exit::OK

@@ -1,5 +1,5 @@
 //! `siemc export PATH... --to sentinel-yaml|sentinel-arm|splunk-conf [-o DIR] [--mapping FILE]...
-//! [--templates DIR] [--es]`
+//! [--templates DIR] [--filter FILE|DIR]... [--es]`
 
 use super::{exit, report_to_stderr};
 use crate::diagnostic::Diagnostic;
@@ -15,6 +15,8 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
     pub mappings: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
+    /// Sigma filter files or directories (`--filter`).
+    pub filters: Vec<PathBuf>,
     pub es: bool,
 }
 
@@ -24,14 +26,19 @@ pub fn run(args: &ExportArgs) -> u8 {
         &args.mappings,
         args.templates.as_deref(),
     )
-    .map(|(mapping, templates)| Exporter::new(args.format, mapping, templates, args.es));
-    let exporter = match setup {
-        Ok(exporter) => exporter,
+    .map(|(mapping, templates)| Exporter::new(args.format, mapping, templates, args.es))
+    .and_then(|exporter| {
+        super::load_filters(&args.paths, &args.filters)
+            .map(|(filters, problems)| (exporter.with_filters(filters), problems))
+    });
+    let (exporter, filter_problems) = match setup {
+        Ok(setup) => setup,
         Err(diagnostics) => {
             report_to_stderr(&diagnostics);
             return exit::USAGE;
         }
     };
+    report_to_stderr(&filter_problems);
     let (paths, path_problems) = collect_rule_paths(&args.paths);
     let outcome = exporter.export_paths(&paths);
     report_to_stderr(&path_problems);
@@ -52,7 +59,12 @@ pub fn run(args: &ExportArgs) -> u8 {
     }
     if !path_problems.is_empty() {
         exit::USAGE
-    } else if outcome.diagnostics.iter().any(Diagnostic::is_error) {
+    } else if outcome
+        .diagnostics
+        .iter()
+        .chain(&filter_problems)
+        .any(Diagnostic::is_error)
+    {
         exit::INPUT_ERRORS
     } else {
         exit::OK

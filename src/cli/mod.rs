@@ -4,8 +4,11 @@
 
 pub mod check;
 pub mod compile;
+pub mod completions;
+pub mod coverage;
 pub mod export;
 pub mod query_check;
+pub mod schema;
 pub mod test;
 
 use crate::diagnostic::{Diagnostic, render_github, render_human, render_json_line, render_sarif};
@@ -73,4 +76,45 @@ pub fn load_mapping_and_templates(
         None => crate::backend::Templates::embedded(),
     };
     Ok((mapping, templates))
+}
+
+/// The filter files of a run: the `--filter` paths, then the `filters = [...]` of the
+/// `siemc.toml` that applies to each input file. A broken `siemc.toml` is a usage error.
+pub fn filter_paths(
+    inputs: &[std::path::PathBuf],
+    filter_args: &[std::path::PathBuf],
+) -> Result<Vec<std::path::PathBuf>, Vec<Diagnostic>> {
+    let mut paths = filter_args.to_vec();
+    // Missing inputs are reported by the command itself.
+    let (files, _) = crate::rule::collect_rule_paths(inputs);
+    let mut configs = crate::lint::suppress::ConfigCache::default();
+    let here = std::env::current_dir().unwrap_or_default();
+    for file in &files {
+        for path in configs.for_file(file).iter().flat_map(|c| c.filters.iter()) {
+            // Shown as the user would write it: relative to the working directory when below it.
+            let path = path.strip_prefix(&here).unwrap_or(path).to_path_buf();
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    if configs.problems.is_empty() {
+        Ok(paths)
+    } else {
+        Err(configs.problems)
+    }
+}
+
+/// The filters of a run (see [`filter_paths`]), loaded: usage problems (missing paths, a broken
+/// `siemc.toml`) are `Err`; the problems of the filter files come with the filters.
+pub fn load_filters(
+    inputs: &[std::path::PathBuf],
+    filter_args: &[std::path::PathBuf],
+) -> Result<(crate::filter::Filters, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let paths = filter_paths(inputs, filter_args)?;
+    let loaded = crate::filter::Filters::load(&paths);
+    if !loaded.usage_problems.is_empty() {
+        return Err(loaded.usage_problems);
+    }
+    Ok((loaded.filters, loaded.diagnostics))
 }

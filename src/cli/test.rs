@@ -1,4 +1,4 @@
-//! `siemc test PATH... [--format human|json|junit] [--mapping FILE]...`
+//! `siemc test PATH... [--format human|json|junit] [--mapping FILE]... [--filter FILE|DIR]...`
 
 use super::{exit, report_to_stderr};
 use crate::mapping::{Mapping, Target};
@@ -17,6 +17,8 @@ pub enum TestFormat {
 pub struct TestArgs {
     pub paths: Vec<PathBuf>,
     pub mappings: Vec<PathBuf>,
+    /// Sigma filter files or directories (`--filter`): the tests run against the filtered rules.
+    pub filters: Vec<PathBuf>,
     pub format: TestFormat,
 }
 
@@ -29,7 +31,15 @@ pub fn run(args: &TestArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (run, usage_problems) = run_tests(&args.paths, &mapping);
+    let (filters, filter_problems) = match super::load_filters(&args.paths, &args.filters) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            report_to_stderr(&diagnostics);
+            return exit::USAGE;
+        }
+    };
+    let (mut run, usage_problems) = run_tests(&args.paths, &mapping, &filters);
+    run.diagnostics.splice(0..0, filter_problems);
     if !usage_problems.is_empty() {
         report_to_stderr(&usage_problems);
         return exit::USAGE;

@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 /// A loaded input file: its path, its text and an index of line starts, so that renderers
 /// can turn byte spans into line and column numbers.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,

@@ -137,8 +137,25 @@ pub fn read_attack_tags(rule: &Rule, diagnostics: &mut Vec<Diagnostic>) -> Attac
     attack
 }
 
+/// The ATT&CK tactic name (`initial-access`) of a Sentinel tactic (`InitialAccess`); `None` for
+/// Sentinel's legacy `PreAttack`, which ATT&CK does not have.
+pub fn attack_tactic_name(sentinel: &str) -> Option<&'static str> {
+    TACTICS
+        .iter()
+        .find(|(tag, name)| *name == sentinel && !tag.is_empty())
+        .map(|(tag, _)| *tag)
+}
+
+/// Position of an ATT&CK tactic name in kill-chain order (unknown names last).
+pub fn tactic_order(tactic: &str) -> usize {
+    TACTICS
+        .iter()
+        .position(|(tag, _)| *tag == tactic)
+        .unwrap_or(TACTICS.len())
+}
+
 /// `t1078` → `T1078`, `t1078.004` → `T1078.004`.
-fn technique_id(name: &str) -> Option<String> {
+pub fn technique_id(name: &str) -> Option<String> {
     let digits = name.strip_prefix('t')?;
     let (main, sub) = match digits.split_once('.') {
         Some((main, sub)) => (main, Some(sub)),

@@ -140,6 +140,12 @@ impl Exporter {
         }
     }
 
+    /// The same exporter, applying `filters` (and the filter documents of the files exported).
+    pub fn with_filters(mut self, filters: crate::filter::Filters) -> Exporter {
+        self.compiler.filters = filters;
+        self
+    }
+
     /// Exports every rule of the files (already expanded from directories), in order.
     pub fn export_paths(&self, paths: &[PathBuf]) -> ExportOutcome {
         let mut outcome = ExportOutcome::default();
@@ -155,6 +161,13 @@ impl Exporter {
                 Err(diagnostic) => outcome.diagnostics.push(diagnostic),
             }
         }
+        let filters = self
+            .compiler
+            .filters
+            .with_documents(loaded.iter().flat_map(|(_, documents)| documents.iter()));
+        for (_, documents) in &mut loaded {
+            filters.apply(documents);
+        }
         let index = RuleIndex::new(loaded.iter().flat_map(|(_, documents)| documents.iter()));
         let correlated_only = correlated_only(loaded.iter().flat_map(|(_, d)| d.iter()), &index);
         for (file, documents) in &loaded {
@@ -165,8 +178,12 @@ impl Exporter {
 
     /// Exports the documents of one loaded file into `outcome`.
     pub fn export_file(&self, file: &Arc<SourceFile>, outcome: &mut ExportOutcome) {
-        let (documents, diagnostics) = rule::load_rule_file(file);
+        let (mut documents, diagnostics) = rule::load_rule_file(file);
         outcome.diagnostics.extend(diagnostics);
+        self.compiler
+            .filters
+            .with_documents(documents.iter())
+            .apply(&mut documents);
         let index = RuleIndex::new(documents.iter());
         let correlated_only = correlated_only(documents.iter(), &index);
         self.export_documents(file, &documents, &index, &correlated_only, outcome);
@@ -205,15 +222,11 @@ impl Exporter {
                         }
                     }
                 }
+                // Applied to the rules it names; only its own problems show here.
                 RuleDocument::Filter(filter) => {
-                    outcome.diagnostics.push(
-                        Diagnostic::error(
-                            "unsupported-filter",
-                            "Sigma filter documents are not applied by this version of siemc",
-                        )
-                        .in_file(file)
-                        .at(filter.span, "filter document"),
-                    );
+                    outcome
+                        .diagnostics
+                        .extend(crate::filter::problems_of(filter));
                     continue;
                 }
             };
@@ -289,6 +302,7 @@ impl Exporter {
                 timeframe: None,
                 span: correlation.kind.span,
             },
+            filters: Vec::new(),
         };
         Ok((
             Box::new(view),

@@ -4,24 +4,82 @@ use super::pattern::{base64, base64_offsets, parse_sigma_string, utf16_bytes};
 use super::*;
 use crate::condition::{Condition, Quantifier, parse_condition};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::rule::{FieldMatcher, Modifier, Rule, SelectionBody, Spanned};
+use crate::rule::{FieldMatcher, FilterRule, Modifier, Rule, Selection, SelectionBody, Spanned};
 use crate::yaml::{Node, ScalarValue};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Lowers a detection rule. All problems of the rule are returned together.
+/// Lowers a detection rule, with the filters that apply to it: `(rule condition) and (filter
+/// condition)` for each filter, as pySigma applies them. All problems of the rule are returned
+/// together; a filter with problems of its own fails the rule with one `filter-invalid` (the
+/// filter's problems are reported where the filter is loaded, once).
 pub fn lower_rule(rule: &Rule) -> Result<LoweredRule, Vec<Diagnostic>> {
+    let mut expr = lower_detection(
+        &rule.file,
+        None,
+        &rule.detection.selections,
+        &rule.detection.conditions,
+    )
+    .map_err(|diagnostics| {
+        if diagnostics.is_empty() {
+            vec![
+                Diagnostic::error("missing-key", "the rule has no condition")
+                    .in_file(&rule.file)
+                    .at(rule.detection.span, "no `condition` here"),
+            ]
+        } else {
+            diagnostics
+        }
+    })?;
+    for filter in &rule.filters {
+        let Ok(filter_expr) = lower_filter(filter) else {
+            let at = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
+            let position = filter.file.line_column(filter.span.start);
+            return Err(vec![
+                Diagnostic::error(
+                    "filter-invalid",
+                    format!(
+                        "the filter `{}` ({}:{}) applies to this rule but has errors; the rule is not compiled without it",
+                        filter.title(),
+                        filter.file.display_path(),
+                        position.line
+                    ),
+                )
+                .in_file(&rule.file)
+                .at(at, "filtered rule")
+                .with_help("fix the filter (its errors are reported with it)"),
+            ]);
+        };
+        expr = Expr::and(vec![expr, filter_expr]);
+    }
+    Ok(LoweredRule { expr })
+}
+
+/// Lowers a filter's selections and condition. Its predicates carry the filter's file, so a
+/// later problem with one of them (mapping, backend) points into the filter.
+pub fn lower_filter(filter: &FilterRule) -> Result<Expr, Vec<Diagnostic>> {
+    lower_detection(
+        &filter.file,
+        Some(&filter.file),
+        &filter.selections,
+        std::slice::from_ref(&filter.condition),
+    )
+}
+
+/// Selections and conditions (ORed) to one expression; `Err(empty)` when there is no condition.
+fn lower_detection(
+    file: &Arc<SourceFile>,
+    origin: Option<&Arc<SourceFile>>,
+    selections: &[Selection],
+    condition_texts: &[Spanned<String>],
+) -> Result<Expr, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
-    let names: Vec<&str> = rule
-        .detection
-        .selections
-        .iter()
-        .map(|s| s.name.value.as_str())
-        .collect();
+    let names: Vec<&str> = selections.iter().map(|s| s.name.value.as_str()).collect();
     let mut lowered_selections: HashMap<&str, Expr> = HashMap::new();
-    for selection in &rule.detection.selections {
+    for selection in selections {
         let mut lowerer = Lowerer {
-            file: &rule.file,
+            file,
+            origin: origin.cloned(),
             diagnostics: &mut diagnostics,
         };
         if let Some(expr) = lowerer.selection(&selection.body) {
@@ -29,29 +87,20 @@ pub fn lower_rule(rule: &Rule) -> Result<LoweredRule, Vec<Diagnostic>> {
         }
     }
     let mut conditions = Vec::new();
-    for condition in &rule.detection.conditions {
-        match parse_condition(&rule.file, condition, &names) {
+    for condition in condition_texts {
+        match parse_condition(file, condition, &names) {
             Ok(ast) => conditions.push(ast),
             Err(errors) => diagnostics.extend(errors),
         }
     }
-    if !diagnostics.is_empty() {
+    if !diagnostics.is_empty() || conditions.is_empty() {
         return Err(diagnostics);
-    }
-    if conditions.is_empty() {
-        return Err(vec![
-            Diagnostic::error("missing-key", "the rule has no condition")
-                .in_file(&rule.file)
-                .at(rule.detection.span, "no `condition` here"),
-        ]);
     }
     let exprs = conditions
         .iter()
         .map(|c| condition_expr(c, &lowered_selections))
         .collect();
-    Ok(LoweredRule {
-        expr: Expr::or(exprs),
-    })
+    Ok(Expr::or(exprs))
 }
 
 fn condition_expr(condition: &Condition, selections: &HashMap<&str, Expr>) -> Expr {
@@ -89,6 +138,8 @@ fn condition_expr(condition: &Condition, selections: &HashMap<&str, Expr>) -> Ex
 
 struct Lowerer<'a> {
     file: &'a Arc<SourceFile>,
+    /// Set when lowering a filter: the file its predicates come from.
+    origin: Option<Arc<SourceFile>>,
     diagnostics: &'a mut Vec<Diagnostic>,
 }
 
@@ -191,6 +242,7 @@ impl Lowerer<'_> {
                 cased: false,
             },
             span: node.span,
+            origin: self.origin.clone(),
         }))
     }
 
@@ -425,11 +477,13 @@ impl Lowerer<'_> {
         let scalar = node.as_scalar()?;
         let value = scalar.value();
         let span = node.span;
+        let origin = self.origin.clone();
         let predicate = |matcher: Matcher| {
             Expr::Predicate(Predicate {
                 field: field.map(str::to_string),
                 matcher,
                 span,
+                origin: origin.clone(),
             })
         };
         if plan.exists {
@@ -697,6 +751,7 @@ fn keyword_contains(expr: Expr) -> Expr {
             field: None,
             matcher: Matcher::Text { pattern, cased },
             span,
+            origin,
         }) => Expr::Predicate(Predicate {
             field: None,
             matcher: Matcher::Text {
@@ -704,6 +759,7 @@ fn keyword_contains(expr: Expr) -> Expr {
                 cased,
             },
             span,
+            origin,
         }),
         other => other,
     }

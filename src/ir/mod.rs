@@ -8,10 +8,11 @@
 mod lower;
 mod pattern;
 
-pub use lower::{check_regex, lower_rule};
+pub use lower::{check_regex, lower_filter, lower_rule};
 pub use pattern::{Pattern, PatternPart, parse_sigma_string};
 
-use crate::diagnostic::Span;
+use crate::diagnostic::{SourceFile, Span};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -104,6 +105,15 @@ pub struct Predicate {
     pub matcher: Matcher,
     /// Where in the rule this predicate came from (the value).
     pub span: Span,
+    /// The file `span` points into when it is not the rule's own: a filter's predicates.
+    pub origin: Option<Arc<SourceFile>>,
+}
+
+impl Predicate {
+    /// The file this predicate was written in: its filter's, or else the rule's (`rule_file`).
+    pub fn file<'a>(&'a self, rule_file: &'a Arc<SourceFile>) -> &'a Arc<SourceFile> {
+        self.origin.as_ref().unwrap_or(rule_file)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -287,7 +297,7 @@ impl TimePart {
     }
 }
 
-/// A rule lowered to one expression (several conditions are ORed).
+/// A rule lowered to one expression (several conditions are ORed, each filter ANDed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoweredRule {
     pub expr: Expr,

@@ -5,7 +5,9 @@
 //! catalogue ([`catalogue`]): the loader's findings (YAML, types, keys, modifiers), the
 //! compiler's (conditions, modifiers, mappings, backends), the query validators' verdicts on the
 //! generated queries, and the linter's own checks, one file per group: [`structure`],
-//! [`metadata`], [`detection`], [`regex`], [`targets`], [`correlation`]. Suppressions
+//! [`metadata`], [`detection`], [`regex`], [`targets`], [`correlation`], [`filter`]. Filter
+//! documents among the files checked are applied to the rules they name before the rules are
+//! checked (all files are loaded first, then checked). Suppressions
 //! (`--ignore`, `siemc.toml`, `# siemc: ignore CODE`) are applied last ([`suppress`]).
 //!
 //! Each check is a plain table entry ([`Lint`]: code, severity, documentation). The
@@ -15,6 +17,7 @@
 
 pub mod correlation;
 pub mod detection;
+pub mod filter;
 pub mod metadata;
 pub mod regex;
 pub mod structure;
@@ -26,7 +29,7 @@ use crate::mapping::Target;
 use crate::rule::{self, RuleDocument};
 use crate::yaml::Node;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The groups of the catalogue, in the order the README lists them.
@@ -38,6 +41,7 @@ pub enum Group {
     Regex,
     Targets,
     Correlation,
+    Filter,
 }
 
 impl Group {
@@ -49,6 +53,7 @@ impl Group {
             Group::Regex => "regex",
             Group::Targets => "targets",
             Group::Correlation => "correlation",
+            Group::Filter => "filter",
         }
     }
 }
@@ -133,6 +138,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Lint> {
         .chain(regex::LINTS)
         .chain(targets::LINTS)
         .chain(correlation::LINTS)
+        .chain(filter::LINTS)
 }
 
 /// The check with this code.
@@ -218,13 +224,42 @@ pub struct Identity {
     pub name: Option<rule::Spanned<String>>,
 }
 
+/// A file read and loaded, waiting for its checks.
+struct LoadedSource {
+    file: Arc<SourceFile>,
+    loaded: rule::LoadedFile,
+}
+
+/// Applies the filter documents of all `sources` to the rules of all of them.
+fn apply_filters<'a>(sources: impl Iterator<Item = &'a mut LoadedSource>) {
+    let mut sources: Vec<&mut LoadedSource> = sources.collect();
+    let filters = crate::filter::Filters::default()
+        .with_documents(sources.iter().flat_map(|s| s.loaded.documents.iter()));
+    for source in &mut sources {
+        filters.apply(&mut source.loaded.documents);
+    }
+}
+
+fn detection_rules<'a>(sources: impl Iterator<Item = &'a LoadedSource>) -> Vec<&'a rule::Rule> {
+    sources
+        .flat_map(|s| s.loaded.documents.iter())
+        .filter_map(|d| match d {
+            RuleDocument::Detection(rule) => Some(rule.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What checking one file found.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct FileReport {
     file: Option<Arc<SourceFile>>,
     diagnostics: Vec<Diagnostic>,
     identities: Vec<Identity>,
     correlations: Vec<rule::CorrelationRule>,
+    /// Diagnostics that point into another file (a filter's, found while checking a rule it
+    /// filters): they join that file's report.
+    foreign: Vec<Diagnostic>,
     /// Where each YAML document of the file starts (for `# siemc: ignore` on a rule's first line).
     document_starts: Vec<usize>,
     io_error: bool,
@@ -268,43 +303,84 @@ impl Linter {
     }
 
     /// Checks rule files (already expanded from directories), spread over the machine's
-    /// cores; diagnostics come back in the order of `paths`.
+    /// cores; diagnostics come back in the order of `paths`. All files are loaded first: the
+    /// filters among them apply to the rules of every file.
     pub fn check_paths(&self, paths: &[PathBuf]) -> LintOutcome {
-        let reports: Vec<FileReport> =
-            crate::compile::parallel_map(paths, |path| self.check_path(path));
+        // Filters apply across files and their checks look at every rule, so with a filter
+        // document among the files everything is loaded first; without one (found by a text
+        // scan), each file is loaded, checked and dropped on its own: memory stays flat.
+        let any_filter = crate::compile::parallel_map(paths, |path| {
+            std::fs::read(path).is_ok_and(|bytes| rule::may_hold_key(&bytes, "filter"))
+        })
+        .into_iter()
+        .any(|candidate| candidate);
+        if !any_filter {
+            let reports =
+                crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
+                    Ok(file) => self.check_file(
+                        &LoadedSource {
+                            loaded: rule::load_rule_file_with_yaml(&file),
+                            file,
+                        },
+                        &[],
+                    ),
+                    Err(diagnostic) => FileReport {
+                        io_error: diagnostic.code == "io-error",
+                        file: diagnostic.file.clone(),
+                        diagnostics: vec![diagnostic],
+                        ..FileReport::default()
+                    },
+                });
+            return self.finish(reports);
+        }
+        let mut loaded: Vec<Result<LoadedSource, Box<FileReport>>> =
+            crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
+                Ok(file) => Ok(LoadedSource {
+                    loaded: rule::load_rule_file_with_yaml(&file),
+                    file,
+                }),
+                Err(diagnostic) => Err(Box::new(FileReport {
+                    io_error: diagnostic.code == "io-error",
+                    file: diagnostic.file.clone(),
+                    diagnostics: vec![diagnostic],
+                    ..FileReport::default()
+                })),
+            });
+        apply_filters(loaded.iter_mut().filter_map(|l| l.as_mut().ok()));
+        let rules = detection_rules(loaded.iter().filter_map(|l| l.as_ref().ok()));
+        let reports = crate::compile::parallel_map(&loaded, |l| match l {
+            Ok(source) => self.check_file(source, &rules),
+            Err(report) => report.as_ref().clone(),
+        });
         self.finish(reports)
     }
 
     /// Checks one source file (already read), e.g. for tests.
     pub fn check_source(&self, file: &Arc<SourceFile>) -> LintOutcome {
-        self.finish(vec![self.check_file(file)])
+        let mut source = LoadedSource {
+            loaded: rule::load_rule_file_with_yaml(file),
+            file: Arc::clone(file),
+        };
+        apply_filters(std::iter::once(&mut source));
+        let rules = detection_rules(std::iter::once(&source));
+        let report = self.check_file(&source, &rules);
+        self.finish(vec![report])
     }
 
-    fn check_path(&self, path: &Path) -> FileReport {
-        match rule::read_source(path) {
-            Ok(file) => self.check_file(&file),
-            Err(diagnostic) => FileReport {
-                io_error: diagnostic.code == "io-error",
-                file: diagnostic.file.clone(),
-                diagnostics: vec![diagnostic],
-                ..FileReport::default()
-            },
-        }
-    }
-
-    fn check_file(&self, file: &Arc<SourceFile>) -> FileReport {
-        let loaded = rule::load_rule_file_with_yaml(file);
+    fn check_file(&self, source: &LoadedSource, all_rules: &[&rule::Rule]) -> FileReport {
+        let file = &source.file;
+        let loaded = &source.loaded;
         let mut report = FileReport {
             file: Some(Arc::clone(file)),
             document_starts: loaded.yaml.iter().map(|d| d.root.span.start).collect(),
             ..FileReport::default()
         };
-        let mut diagnostics: Vec<Diagnostic> = loaded.diagnostics.into_vec();
+        let mut diagnostics: Vec<Diagnostic> = loaded.diagnostics.iter().cloned().collect();
         for document in &loaded.yaml {
             structure::check_document(file, &document.root, &mut diagnostics);
         }
-        for document in loaded.documents {
-            let meta = match &document {
+        for document in &loaded.documents {
+            let meta = match document {
                 RuleDocument::Detection(rule) => &rule.meta,
                 RuleDocument::Correlation(correlation) => &correlation.meta,
                 RuleDocument::Filter(filter) => &filter.meta,
@@ -317,16 +393,19 @@ impl Linter {
             });
             match document {
                 RuleDocument::Detection(rule) => {
-                    structure::check_rule(&rule, &mut diagnostics);
-                    detection::check(&rule, &mut diagnostics);
-                    regex::check(&rule, &self.targets, &mut diagnostics);
-                    targets::check(&rule, &self.pipelines, &mut diagnostics);
+                    structure::check_rule(rule, &mut diagnostics);
+                    detection::check(rule, &mut diagnostics);
+                    regex::check(rule, &self.targets, &mut diagnostics);
+                    targets::check(rule, &self.pipelines, &mut diagnostics);
+                    filter::check_filtered_rule(rule, &self.pipelines, &mut report.foreign);
                 }
                 RuleDocument::Correlation(correlation) => {
-                    correlation::check(&correlation, &mut diagnostics);
-                    report.correlations.push(*correlation);
+                    correlation::check(correlation, &mut diagnostics);
+                    report.correlations.push(correlation.as_ref().clone());
                 }
-                RuleDocument::Filter(_) => {}
+                RuleDocument::Filter(sigma_filter) => {
+                    filter::check_filter(sigma_filter, all_rules, &mut diagnostics);
+                }
             }
         }
         report.diagnostics = diagnostics;
@@ -340,6 +419,9 @@ impl Linter {
             .flat_map(|r| r.identities.iter().cloned())
             .collect();
         let mut cross_file: Vec<Diagnostic> = metadata::duplicate_ids(&identities);
+        for report in &mut reports {
+            cross_file.append(&mut report.foreign);
+        }
         for report in &reports {
             for correlation_rule in &report.correlations {
                 correlation::check_references(correlation_rule, &identities, &mut cross_file);

@@ -46,6 +46,10 @@ pub const CONFIG_FILE_NAME: &str = "siemc.toml";
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     check: Option<CheckSection>,
+    /// Sigma filter files or directories (relative to the `siemc.toml`) that compile, check,
+    /// test and export apply.
+    #[serde(default)]
+    filters: Vec<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +76,8 @@ pub struct Config {
     root: PathBuf,
     ignore: Vec<String>,
     overrides: Vec<(GlobSet, Vec<String>)>,
+    /// `filters = [...]`, resolved against the file's directory.
+    pub filters: Vec<PathBuf>,
 }
 
 impl Config {
@@ -82,7 +88,7 @@ impl Config {
             vec![
                 INVALID_CONFIG
                     .at(file, span, format!("invalid siemc.toml: {}", error.message()), "")
-                    .with_help("siemc.toml holds `[check]` with `ignore = [\"code\", ...]` and `[[check.overrides]]` with `paths` and `ignore`"),
+                    .with_help("siemc.toml holds `filters = [\"path\", ...]`, `[check]` with `ignore = [\"code\", ...]` and `[[check.overrides]]` with `paths` and `ignore`"),
             ]
         })?;
         let mut problems = Vec::new();
@@ -114,17 +120,37 @@ impl Config {
             let set = builder.build().unwrap_or_else(|_| GlobSet::empty());
             overrides.push((set, codes(file, &section.ignore, &mut problems)));
         }
+        let root = file
+            .path()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut filters = Vec::new();
+        for path in &parsed.filters {
+            let resolved = root.join(path.get_ref());
+            if resolved.exists() {
+                filters.push(resolved);
+            } else {
+                problems.push(
+                    INVALID_CONFIG
+                        .at(
+                            file,
+                            spanned(path),
+                            format!("filter path `{}` does not exist", path.get_ref()),
+                            "no such file or directory",
+                        )
+                        .with_help("filter paths are relative to the directory of siemc.toml"),
+                );
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
-            root: file
-                .path()
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
+            root,
             ignore,
             overrides,
+            filters,
         })
     }
 

@@ -123,6 +123,10 @@ impl TargetPipeline {
     pub fn target(&self) -> Target {
         self.compiler.target
     }
+
+    pub(super) fn compiler(&self) -> &Compiler {
+        &self.compiler
+    }
 }
 
 pub fn check(rule: &Rule, pipelines: &[TargetPipeline], out: &mut Vec<Diagnostic>) {

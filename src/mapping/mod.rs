@@ -282,7 +282,7 @@ impl Mapping {
                             "unresolved-placeholder",
                             format!("placeholder `%{name}%` has no values in the {} mapping", self.target.name()),
                         )
-                        .in_file(&rule.file)
+                        .in_file(predicate.file(&rule.file))
                         .at(predicate.span, "used here with `|expand`")
                         .with_help(format!(
                             "define it in a mapping file: `placeholders: {{{name}: [value, ...]}}` and pass it with --mapping"
@@ -313,6 +313,7 @@ impl Mapping {
                         field: predicate.field.clone(),
                         matcher: Matcher::Text { pattern, cased },
                         span: predicate.span,
+                        origin: predicate.origin.clone(),
                     })
                 })
                 .collect(),

@@ -307,6 +307,7 @@ impl DocumentLoader<'_> {
             meta,
             logsource,
             detection,
+            filters: Vec::new(),
         })))
     }
 
@@ -767,6 +768,8 @@ impl DocumentLoader<'_> {
         })
     }
 
+    /// A filter document (Sigma filters specification 2.1): `title`, `logsource`, and
+    /// `filter:` with `rules`, selections and one `condition` string, all required.
     fn filter(
         &mut self,
         root: &Node,
@@ -775,26 +778,87 @@ impl DocumentLoader<'_> {
         logsource: Option<&Node>,
         node: &Node,
     ) -> Option<FilterRule> {
-        let logsource = logsource.map(|n| self.logsource(n)).unwrap_or_default();
-        let rules = node
-            .get("rules")
-            .map(|n| self.string_list(n, "filter.rules", true))
-            .unwrap_or_default();
+        let Some(entries) = node.as_mapping() else {
+            self.error(
+                "wrong-type",
+                format!("`filter` must be a mapping, found {}", node.kind_name()),
+                node.span,
+                "expected `rules`, selections and a `condition`",
+            );
+            return None;
+        };
+        if meta.title.is_none() {
+            self.missing_key(root, "title", "every Sigma filter needs a `title:`");
+        }
+        let logsource = match logsource {
+            Some(node) => self.logsource(node),
+            None => {
+                self.missing_key(
+                    root,
+                    "logsource",
+                    "a filter applies to the rules of its `logsource:`; give at least `product` or `category`",
+                );
+                LogSource::default()
+            }
+        };
+        let mut rules = Vec::new();
+        let mut any_rule = false;
+        let mut rules_span = None;
         let mut selections = Vec::new();
         let mut condition = None;
-        for (key, value) in node.as_mapping().unwrap_or_default() {
+        let mut condition_seen = false;
+        for (key, value) in entries {
             match key.as_str() {
-                Some("rules") => {}
-                Some("condition") => condition = self.string(value, "filter.condition"),
+                Some("rules") => {
+                    rules_span = Some(value.span);
+                    match &value.kind {
+                        NodeKind::Scalar(_)
+                            if value.as_str().is_some_and(|v| {
+                                v.eq_ignore_ascii_case("any") || v.eq_ignore_ascii_case("all")
+                            }) =>
+                        {
+                            any_rule = true
+                        }
+                        NodeKind::Sequence(items) if items.is_empty() => any_rule = true,
+                        _ => rules = self.string_list(value, "filter.rules", true),
+                    }
+                }
+                Some("condition") => {
+                    condition_seen = true;
+                    condition = self.string(value, "filter.condition");
+                }
                 Some(name) => {
                     if let Some(s) = self.selection(Spanned::new(name.to_string(), key.span), value)
                     {
                         selections.push(s);
                     }
                 }
-                None => {}
+                None => self.error(
+                    "wrong-type",
+                    "keys must be strings".into(),
+                    key.span,
+                    "not a string key",
+                ),
             }
         }
+        let Some(rules_span) = rules_span else {
+            self.missing_key(
+                node,
+                "filter.rules",
+                "name the rules to filter by id or name, or write `rules: any` for every rule of the log source",
+            );
+            return None;
+        };
+        let Some(condition) = condition else {
+            if !condition_seen {
+                self.missing_key(
+                    node,
+                    "filter.condition",
+                    "add e.g. `condition: not selection`",
+                );
+            }
+            return None;
+        };
         Some(FilterRule {
             file: Arc::clone(self.file),
             document: index,
@@ -802,21 +866,57 @@ impl DocumentLoader<'_> {
             meta,
             logsource,
             rules,
+            any_rule,
+            rules_span,
             selections,
             condition,
         })
     }
 }
 
-/// Whether a file's text can hold a correlation document. Its key is `correlation`, and YAML
-/// can spell a key without writing it out only through the escapes of double-quoted scalars
-/// (`\x63`, `\u0063`, `\U00000063`, or an escaped line break joining two halves); aliases,
-/// tags and block scalars all show the text. So a file with neither is passed over.
-pub fn may_hold_correlation(text: &[u8]) -> bool {
-    let contains = |needle: &[u8]| text.windows(needle.len()).any(|window| window == needle);
-    const LETTER_ESCAPES: [&[u8]; 5] = [b"\\x", b"\\u", b"\\U", b"\\\n", b"\\\r"];
-    contains(b"correlation")
-        || (text.contains(&b'"') && LETTER_ESCAPES.iter().any(|escape| contains(escape)))
+/// Whether a file's text can hold a document with the top-level `key` (`correlation`,
+/// `filter`): the documents that rules in other files depend on, found before the files are
+/// streamed, without parsing every file twice. A line-by-line look, erring towards "maybe":
+/// a top-level key of a block mapping starts its line at the document's indentation; when that
+/// is column 0 (every document's first content line starts there), a plain key is `key` up to
+/// its `:`, and any other start of a key (quotes, which may hide `key` behind escapes, `?`,
+/// tags, anchors, aliases, flow mappings) counts as a maybe, as does a document whose first
+/// content line is indented or that starts on its `---` line.
+pub fn may_hold_key(text: &[u8], key: &str) -> bool {
+    let mut document_start = true;
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(&first) = line.first() else { continue };
+        if first == b'#' || (document_start && first == b'%') {
+            continue;
+        }
+        if line.starts_with(b"---") || line.starts_with(b"...") {
+            let rest = line[3..].trim_ascii_start();
+            if !rest.is_empty() && !rest.starts_with(b"#") {
+                return true;
+            }
+            document_start = true;
+            continue;
+        }
+        if first == b' ' || first == b'\t' {
+            if document_start && !line.trim_ascii().is_empty() && line.trim_ascii()[0] != b'#' {
+                return true;
+            }
+            continue;
+        }
+        document_start = false;
+        if matches!(
+            first,
+            b'"' | b'\'' | b'?' | b'!' | b'&' | b'*' | b'{' | b'['
+        ) {
+            return true;
+        }
+        let name = line.split(|&b| b == b':').next().unwrap_or_default();
+        if name.trim_ascii_end() == key.as_bytes() {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -874,17 +974,32 @@ mod tests {
     }
 
     #[test]
-    fn text_scan_finds_every_spelling_of_a_correlation_key() {
+    fn text_scan_finds_every_spelling_of_a_top_level_key() {
         for text in [
-            "correlation:\n  type: event_count\n",
+            "title: x\ncorrelation:\n  type: event_count\n",
+            "title: x\ncorrelation :\n  type: event_count\n",
+            "title: x\r\ncorrelation:\r\n",
             "\"correl\\u0061tion\": {}\n",
-            "\"\\x63orrelation\": {}\n",
-            "\"correl\\\n  ation\": {}\n",
+            "'correlation': {}\n",
+            "? correlation\n: {}\n",
+            "!!str correlation: {}\n",
+            "{title: x, correlation: {}}\n",
+            "--- {correlation: {}}\n",
+            "title: a\n---\n  title: b\n  correlation: {}\n",
+            "# comment\n%YAML 1.2\n---\n  correlation: {}\n",
         ] {
-            assert!(super::may_hold_correlation(text.as_bytes()), "{text}");
+            assert!(
+                super::may_hold_key(text.as_bytes(), "correlation"),
+                "{text:?}"
+            );
         }
-        // Backslashes outside double quotes (Windows paths) cannot spell a key.
-        let plain = "detection:\n  sel: {Image|endswith: '\\u\\x.exe'}\n";
-        assert!(!super::may_hold_correlation(plain.as_bytes()));
+        // Nested keys, selection names and values cannot be a document's key.
+        for text in [
+            "title: x\ndetection:\n  filter: {a: b}\n  filter_main: {a: c}\n  condition: not filter\n",
+            "title: correlation\ndescription: |\n  filter: not a key\n",
+            "filters: x\nfilter_extra: y\n",
+        ] {
+            assert!(!super::may_hold_key(text.as_bytes(), "filter"), "{text:?}");
+        }
     }
 }

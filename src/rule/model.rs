@@ -69,6 +69,9 @@ pub struct Rule {
     pub meta: Metadata,
     pub logsource: LogSource,
     pub detection: Detection,
+    /// The Sigma filters that apply to this rule (`filter::Filters::apply`): lowering ANDs each
+    /// one's condition to the rule's, so every stage sees the filtered rule.
+    pub filters: Vec<Arc<FilterRule>>,
 }
 
 impl Rule {
@@ -276,7 +279,18 @@ pub struct FilterRule {
     pub span: Span,
     pub meta: Metadata,
     pub logsource: LogSource,
+    /// The rules it applies to, by id or name; empty when `any_rule`.
     pub rules: Vec<Spanned<String>>,
+    /// `rules: any` / `rules: all` / `rules: []`: every rule of the filter's log source.
+    pub any_rule: bool,
+    /// The `rules:` value.
+    pub rules_span: Span,
     pub selections: Vec<Selection>,
-    pub condition: Option<Spanned<String>>,
+    pub condition: Spanned<String>,
+}
+
+impl FilterRule {
+    pub fn title(&self) -> &str {
+        self.meta.title.as_ref().map_or("", |t| t.value.as_str())
+    }
 }

@@ -9,6 +9,7 @@
 use crate::correlation::RuleIndex;
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::eval::{self, Alert, Event, TimedEvent, evaluate_correlation};
+use crate::filter::Filters;
 use crate::mapping::Mapping;
 use crate::rule::{self, CorrelationRule, Rule, RuleDocument};
 use crate::yaml::{self, Node};
@@ -92,10 +93,15 @@ pub struct CorrelationCase {
     pub alerts: Vec<Alert>,
 }
 
-/// Runs every test of the rules under `paths`; `mapping` provides `|expand` placeholder values.
-pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnostic>) {
+/// Runs every test of the rules under `paths`, with `filters` (and the filter documents among
+/// the rule files) applied; `mapping` provides `|expand` placeholder values.
+pub fn run_tests(
+    paths: &[PathBuf],
+    mapping: &Mapping,
+    filters: &Filters,
+) -> (TestRun, Vec<Diagnostic>) {
     let mut run = TestRun::default();
-    let (suite, usage_problems) = collect_rule_tests(paths, &mut run.diagnostics);
+    let (suite, usage_problems) = collect_rule_tests(paths, filters, &mut run.diagnostics);
     run.untested_rules = suite.untested.clone();
     let index = RuleIndex::from_parts(
         suite.rules.iter().map(|(r, _)| r.as_ref()),
@@ -128,14 +134,16 @@ pub fn run_tests(paths: &[PathBuf], mapping: &Mapping) -> (TestRun, Vec<Diagnost
     (run, usage_problems)
 }
 
-/// Loads the rules under `paths` with all their test cases (inline, beside, regression data).
-/// Only what a run needs is kept: rules with cases and the rules correlations reference
-/// (found first by a scan of the files whose text can hold a correlation); every other rule
-/// is dropped as soon as its file is loaded and listed in [`TestSuite::untested`], so memory
-/// does not grow with the number of rules. Regression data attaches to the first rule with
-/// the id it names (a repeated id is `check`'s `duplicate-id`).
+/// Loads the rules under `paths` with all their test cases (inline, beside, regression data),
+/// `filters` and the filter documents among the files applied to the rules. Only what a run
+/// needs is kept: rules with cases and the rules correlations reference (correlations and
+/// filters are found first, by a scan of the files whose text can hold them); every other
+/// rule is dropped as soon as its file is loaded and listed in [`TestSuite::untested`], so
+/// memory does not grow with the number of rules. Regression data attaches to the first rule
+/// with the id it names (a repeated id is `check`'s `duplicate-id`).
 pub fn collect_rule_tests(
     paths: &[PathBuf],
+    filters: &Filters,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (TestSuite, Vec<Diagnostic>) {
     let (files, usage_problems) = rule::collect_files(paths, is_test_input);
@@ -158,7 +166,8 @@ pub fn collect_rule_tests(
             Err(diagnostic) => run.diagnostics.push(diagnostic),
         }
     }
-    let referenced = correlation_references(&rule_files);
+    let (referenced, filter_documents) = cross_file_documents(&rule_files);
+    let filters = filters.with_documents(&filter_documents);
     let mut rules: Vec<RuleTests> = Vec::new();
     let mut correlations = Vec::new();
     let mut untested = Vec::new();
@@ -175,7 +184,7 @@ pub fn collect_rule_tests(
         let beside = beside_cases(&path, &mut run.diagnostics);
         for document in documents {
             match document {
-                RuleDocument::Detection(rule) => {
+                RuleDocument::Detection(mut rule) => {
                     let mut cases = inline_cases(&rule, &mut run.diagnostics);
                     cases.extend(beside.iter().cloned());
                     if let Some(found) = rule.id().and_then(|id| regression.remove(id)) {
@@ -186,13 +195,18 @@ pub fn collect_rule_tests(
                         .flatten()
                         .any(|key| referenced.contains(&key.value));
                     if !cases.is_empty() || feeds_correlation {
+                        filters.apply_to(&mut rule);
                         rules.push((rule, cases));
                     } else {
                         untested.push(rule.file.display_path());
                     }
                 }
                 RuleDocument::Correlation(correlation) => correlations.push(correlation),
-                RuleDocument::Filter(_) => {}
+                // Applied to the rules it names (found by `cross_file_documents`); its own
+                // problems are reported here, once.
+                RuleDocument::Filter(filter) => {
+                    run.diagnostics.extend(crate::filter::problems_of(&filter));
+                }
             }
         }
     }
@@ -229,24 +243,31 @@ pub fn collect_rule_tests(
     )
 }
 
-/// The rule ids and names that correlation rules among `files` reference. Only files whose
-/// text can hold one ([`rule::may_hold_correlation`]) are parsed here.
-fn correlation_references(files: &[PathBuf]) -> HashSet<String> {
+/// What rules need from other files: the rule ids and names that correlation rules among
+/// `files` reference, and the filter documents. Only files whose text can hold either
+/// ([`rule::may_hold_key`]) are parsed here.
+fn cross_file_documents(files: &[PathBuf]) -> (HashSet<String>, Vec<RuleDocument>) {
     let mut referenced = HashSet::new();
+    let mut filters = Vec::new();
     for path in files {
         let Ok(file) = rule::read_source(path) else {
             continue;
         };
-        if !rule::may_hold_correlation(file.text.as_bytes()) {
+        let text = file.text.as_bytes();
+        if !rule::may_hold_key(text, "correlation") && !rule::may_hold_key(text, "filter") {
             continue;
         }
         for document in rule::load_rule_file(&file).0 {
-            if let RuleDocument::Correlation(correlation) = document {
-                referenced.extend(correlation.rules.into_iter().map(|r| r.value));
+            match document {
+                RuleDocument::Correlation(correlation) => {
+                    referenced.extend(correlation.rules.into_iter().map(|r| r.value));
+                }
+                RuleDocument::Filter(_) => filters.push(document),
+                RuleDocument::Detection(_) => {}
             }
         }
     }
-    referenced
+    (referenced, filters)
 }
 
 /// Runs a correlation rule's tests: every member rule evaluated on every event, windows and

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod schema;
 pub mod spl_mutations;
 
 use siemc::backend::Templates;

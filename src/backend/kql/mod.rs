@@ -304,7 +304,7 @@ impl Renderer<'_> {
                     &pattern[error.span().start.offset..error.span().end.offset.min(pattern.len())];
                 Err(vec![
                     Diagnostic::error("regex-unsupported-kql", format!("KQL (RE2) cannot run this regular expression: {} (`{construct}`)", error.kind()))
-                        .in_file(&self.rule.file)
+                        .in_file(predicate.file(&self.rule.file))
                         .at(predicate.span, "in this value")
                         .with_help("RE2 has no look-around and no backreferences; rewrite the pattern, or split it into several conditions"),
                 ])
@@ -314,7 +314,7 @@ impl Renderer<'_> {
 
     fn unsupported(&self, predicate: &Predicate, message: &str) -> Diagnostic {
         Diagnostic::error("unsupported-kql", message.to_string())
-            .in_file(&self.rule.file)
+            .in_file(predicate.file(&self.rule.file))
             .at(predicate.span, "")
     }
 }

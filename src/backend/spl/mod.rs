@@ -266,7 +266,7 @@ impl Renderer<'_> {
         literal::eval_field(name).ok_or_else(|| {
             vec![
                 Diagnostic::error("unsupported-spl", format!("the field name `{name}` cannot be written in SPL (it contains a single quote)"))
-                    .in_file(&self.rule.file)
+                    .in_file(predicate.file(&self.rule.file))
                     .at(predicate.span, "")
                     .with_help("map the field to another name with --mapping"),
             ]
@@ -278,7 +278,7 @@ impl Renderer<'_> {
             let Matcher::Text { pattern, cased } = &predicate.matcher else {
                 return Err(vec![
                     Diagnostic::error("unsupported-spl", "keyword searches only match text")
-                        .in_file(&self.rule.file)
+                        .in_file(predicate.file(&self.rule.file))
                         .at(predicate.span, ""),
                 ]);
             };
