@@ -5,15 +5,20 @@
 #
 # RULES_DIR defaults to ../shared/corpus/sigma/rules (relative to the repo root; a directory given
 # on the command line is taken relative to the current directory). Runs from any directory.
+# Without RULES_DIR the whole benchmark runs twice: on the full corpus, then on a subset of its
+# first SUBSET_RULES rule files (default 1200, sorted by path, copied to target/bench/subset).
 #
 # What it does:
 #   1. creates .venv-bench at the repo root (python3 -m venv) and installs
 #      benches/requirements-bench.txt into it, unless that exact file is already installed;
 #   2. cargo build --release;
-#   3. siemc: `siemc compile RULES_DIR --target kql|spl --format json > /dev/null`, one untimed
-#      warm-up run per target (its output is kept to count compiled rules), then SIEMC_RUNS timed runs
-#      (default 5); the median counts. Exit 1 (some rules failed to compile) is normal; exit 2 or a
-#      crash stops the benchmark;
+#   3. siemc: `siemc compile RULES_DIR --target kql|spl --format json > /dev/null` (every query
+#      validated by siemc's own KQL / SPL parser before it is printed), one untimed warm-up run per
+#      target (its output is kept to count compiled rules), then SIEMC_RUNS timed runs (default 5);
+#      the median counts. Each run's peak memory (maximum resident set, from getrusage) is recorded
+#      too. Exit 1 (some rules failed to compile) is normal; exit 2 or a crash stops the benchmark.
+#      `siemc check RULES_DIR` (both targets) and `siemc test RULES_DIR [REGRESSION_DIR]` are timed
+#      and measured the same way (REGRESSION_DIR: ../regression_data beside RULES_DIR, if present);
 #   4. sigma-cli, once per target (it takes ~20 s per target):
 #        KQL: sigma convert -t kusto --without-pipeline -s RULES_DIR
 #        SPL: sigma convert -t splunk -p splunk_windows -s RULES_DIR
@@ -32,7 +37,21 @@
 #                                         sentinel_asim, azure_monitor; "none" = --without-pipeline
 #   SIGMA_SPL_PIPELINE=splunk_windows     sigma-cli pipeline(s) for splunk (e.g. splunk_cim, none)
 #   SKIP_SIGMA_CLI=1                      time siemc only (no venv, no sigma-cli)
+#   SUBSET_RULES=1200                     size of the subset run (0: no subset run)
 set -euo pipefail
+
+# Runs a command with its output discarded; prints "<wall seconds> <peak resident KiB>" (the
+# child's ru_maxrss) and exits with the command's exit code.
+measure() {
+    python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+print(f"{wall:.6f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+sys.exit(code)
+PY
+}
 
 # ---- locations ------------------------------------------------------------------------------------
 if [[ $# -gt 1 ]]; then
@@ -42,6 +61,7 @@ fi
 if [[ $# -eq 1 ]]; then
     [[ -d $1 ]] || { echo "error: rules directory not found: $1" >&2; exit 2; }
     RULES="$(cd "$1" && pwd -P)"
+    SUBSET_RULES=0
 fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -121,26 +141,52 @@ run_siemc() { # TARGET (kql|spl)
     local compiled
     compiled=$(grep -c '"query"' "$jsonl" || true)
 
-    local -a times=()
+    local -a times=() peaks=()
+    local measured
     for ((i = 1; i <= SIEMC_RUNS; i++)); do
         rc=0
-        t0=$EPOCHREALTIME
-        "${cmd[@]}" >/dev/null 2>"$err" || rc=$?
-        t1=$EPOCHREALTIME
+        measured=$(measure "${cmd[@]}") || rc=$?
         siemc_rc_ok "$rc" "$target" "$err"
-        times+=("$(elapsed_us "$t0" "$t1")")
+        times+=("$(awk '{printf "%d", $1 * 1000000}' <<<"$measured")")
+        peaks+=("$(awk '{print $2}' <<<"$measured")")
     done
-    log "siemc $target: ${times[*]} us"
+    log "siemc $target: ${times[*]} us, peak ${peaks[*]} KiB"
 
     put "siemc.$target.command" "$(printf '%q ' "${cmd[@]}")> /dev/null"
     put "siemc.$target.rules_in" "$RULE_FILES_ALL"
     put "siemc.$target.compiled" "$compiled"
     put "siemc.$target.exit_code" "$rc"
     put "siemc.$target.times_us" "${times[*]}"
+    put "siemc.$target.peaks_kib" "${peaks[*]}"
+}
+
+run_siemc_other() { # NAME COMMAND...: check / test, timed and measured like compile
+    local name=$1 rc measured i
+    shift
+    local -a cmd=("$@") times=() peaks=()
+    for ((i = 0; i <= SIEMC_RUNS; i++)); do    # run 0 is the warm-up
+        rc=0
+        measured=$(measure "${cmd[@]}") || rc=$?
+        [[ $rc -le 1 ]] || die "$name exited with $rc: ${cmd[*]}"
+        [[ $i -eq 0 ]] && continue
+        times+=("$(awk '{printf "%d", $1 * 1000000}' <<<"$measured")")
+        peaks+=("$(awk '{print $2}' <<<"$measured")")
+    done
+    log "siemc $name: ${times[*]} us, peak ${peaks[*]} KiB"
+    put "siemc_other.$name.command" "$(printf '%q ' "${cmd[@]}")> /dev/null"
+    put "siemc_other.$name.times_us" "${times[*]}"
+    put "siemc_other.$name.peaks_kib" "${peaks[*]}"
 }
 
 run_siemc kql
 run_siemc spl
+run_siemc_other check "$BIN" check "$RULES"
+REGRESSION="$(dirname "$RULES")/regression_data"
+if [[ -d $REGRESSION ]]; then
+    run_siemc_other test "$BIN" test "$RULES" "$REGRESSION"
+else
+    run_siemc_other test "$BIN" test "$RULES"
+fi
 
 # ---- sigma-cli --------------------------------------------------------------------------------------
 setup_venv() {
@@ -345,6 +391,16 @@ for target in ("kql", "spl"):
         "seconds": statistics.median(times),
         "seconds_min": min(times),
         "seconds_all": times,
+        "peak_kib": statistics.median(int(k) for k in kv[f"siemc.{target}.peaks_kib"].split()),
+    }
+report["siemc_other"] = {}
+for name in ("check", "test"):
+    times = [int(t) / 1e6 for t in kv[f"siemc_other.{name}.times_us"].split()]
+    report["siemc_other"][name] = {
+        "command": kv[f"siemc_other.{name}.command"],
+        "seconds": statistics.median(times),
+        "seconds_min": min(times),
+        "peak_kib": statistics.median(int(k) for k in kv[f"siemc_other.{name}.peaks_kib"].split()),
     }
 siemc_both = report["siemc"]["kql"]["seconds"] + report["siemc"]["spl"]["seconds"]
 report["siemc"]["both_seconds"] = siemc_both
@@ -410,6 +466,14 @@ for target in ("kql", "spl"):
                  f"median of {runs} (min {fmt_s(r['seconds_min'])})"))
 rows.append(("siemc", "kql+spl", report["rule_files"], "", "", "", fmt_s(siemc_both), "sum of the medians"))
 
+memory_rows = [("siemc command", "seconds", "peak MiB")]
+for target in ("kql", "spl"):
+    r = report["siemc"][target]
+    memory_rows.append((f"compile --target {target}", fmt_s(r["seconds"]), f"{r['peak_kib'] / 1024:.1f}"))
+for name in ("check", "test"):
+    r = report["siemc_other"][name]
+    memory_rows.append((name, fmt_s(r["seconds"]), f"{r['peak_kib'] / 1024:.1f}"))
+
 widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
 print()
 print(f"siemc vs sigma-cli: {report['rule_files']} rule files in {report['rules_dir']}"
@@ -439,5 +503,46 @@ if sc:
 for target in ("kql", "spl"):
     print(f"  siemc {target}:     {report['siemc'][target]['command']}")
 print()
+print(f"siemc's own commands, median of {runs} (peak = maximum resident set of the process):")
+mw = [max(len(str(row[i])) for row in memory_rows) for i in range(3)]
+for i, row in enumerate(memory_rows):
+    print("  " + "  ".join(str(c).ljust(w) if j == 0 else str(c).rjust(w) for j, (c, w) in enumerate(zip(row, mw))))
+    if i == 0:
+        print("  " + "  ".join("-" * w for w in mw))
+for name in ("check", "test"):
+    print(f"  siemc {name}: {report['siemc_other'][name]['command']}")
+print()
 print(f"results: {out_json}")
 PY
+
+# ---- the subset run ---------------------------------------------------------------------------------
+if [[ ${SUBSET_RULES:-1200} -gt 0 ]]; then
+    SUBSET="$OUT_DIR/subset/rules"
+    rm -rf "$OUT_DIR/subset"
+    mkdir -p "$SUBSET"
+    (cd "$RULES" && find . -type f \( -name '*.yml' -o -name '*.yaml' \) | LC_ALL=C sort | head -n "${SUBSET_RULES:-1200}" \
+        | while IFS= read -r f; do mkdir -p "$SUBSET/$(dirname "$f")"; cp "$f" "$SUBSET/$f"; done)
+    if [[ -d "$(dirname "$RULES")/regression_data" ]]; then
+        cp -R "$(dirname "$RULES")/regression_data" "$OUT_DIR/subset/regression_data"
+        # Regression cases of rules outside the subset would be `unknown-rule` errors: keep the
+        # cases whose rule is in the subset.
+        python3 - "$OUT_DIR/subset" <<'PY'
+import pathlib, re, shutil, sys
+root = pathlib.Path(sys.argv[1])
+ids = set()
+for rule in (root / "rules").rglob("*.y*ml"):
+    m = re.search(r"^id:\s*['\"]?([0-9a-fA-F-]{36})", rule.read_text(errors="replace"), re.M)
+    if m:
+        ids.add(m.group(1).lower())
+for info in (root / "regression_data").rglob("info.yml"):
+    m = re.search(r"^rule_metadata:\s*-\s*id:\s*['\"]?([0-9a-fA-F-]{36})", info.read_text(errors="replace"), re.M)
+    if not m or m.group(1).lower() not in ids:
+        shutil.rmtree(info.parent)
+PY
+    fi
+    log "subset run: $SUBSET_RULES rule files in $SUBSET"
+    cp "$OUT_JSON" "$OUT_DIR/compile_vs_sigma_cli.full.json"
+    SUBSET_RULES=0 "$ROOT/benches/compile_vs_sigma_cli.sh" "$SUBSET"
+    mv "$OUT_JSON" "$OUT_DIR/compile_vs_sigma_cli.subset.json"
+    mv "$OUT_DIR/compile_vs_sigma_cli.full.json" "$OUT_JSON"
+fi

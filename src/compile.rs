@@ -14,7 +14,7 @@ use crate::query::kql as kql_validator;
 use crate::query::{self, spl::SplCheckOptions};
 use crate::rule::{self, Rule, RuleDocument};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -76,6 +76,9 @@ pub struct Compiler {
     /// Filters from outside the rule files (`--filter`, `siemc.toml`); filter documents in the
     /// rule files given are added to them.
     pub filters: Filters,
+    /// Whether each generated query goes through siemc's own validator before it is returned
+    /// (always, except for a caller that validates every query itself: `siemc check`).
+    validates_output: bool,
 }
 
 /// The query of one rule.
@@ -117,6 +120,28 @@ impl Compiler {
             templates,
             schema: SentinelSchema::builtin(),
             filters: Filters::default(),
+            validates_output: true,
+        }
+    }
+
+    /// This compiler, returning generated queries without validating them: for `siemc check`,
+    /// which runs the full validator on every query it generates, so that each is parsed once.
+    pub fn leaving_validation_to_caller(mut self) -> Compiler {
+        self.validates_output = false;
+        self
+    }
+
+    /// Runs the validator over a generated query, unless the caller validates it.
+    fn validated(
+        &self,
+        file: &Arc<SourceFile>,
+        at: crate::diagnostic::Span,
+        query: String,
+    ) -> Result<String, Vec<Diagnostic>> {
+        if self.validates_output {
+            validate_generated(self.target, file, at, query)
+        } else {
+            Ok(query)
         }
     }
 
@@ -160,12 +185,12 @@ impl Compiler {
             Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates)
                 .and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
-                    validate_generated(Target::Kql, &rule.file, title, query)
+                    self.validated(&rule.file, title, query)
                 }),
             Target::Spl => {
                 backend::spl::compile(rule, &mapped, &self.templates).and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
-                    validate_generated(Target::Spl, &rule.file, title, query)
+                    self.validated(&rule.file, title, query)
                 })
             }
         }?;
@@ -225,80 +250,63 @@ impl Compiler {
         }
         match self.target {
             Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema)
-                .and_then(|query| {
-                    validate_generated(Target::Kql, &plan.rule.file, plan.rule.kind.span, query)
-                }),
-            Target::Spl => backend::spl::correlation::compile(plan, &members).and_then(|query| {
-                validate_generated(Target::Spl, &plan.rule.file, plan.rule.kind.span, query)
-            }),
+                .and_then(|query| self.validated(&plan.rule.file, plan.rule.kind.span, query)),
+            Target::Spl => backend::spl::correlation::compile(plan, &members)
+                .and_then(|query| self.validated(&plan.rule.file, plan.rule.kind.span, query)),
         }
     }
 
-    /// Compiles files (already expanded from directories). Files are loaded and compiled in
-    /// parallel; results and diagnostics come back in the order of `paths`. Correlation rules
-    /// see the rules of every file; the rules they correlate are not printed on their own
-    /// unless the correlation says `generate: true`.
+    /// Compiles files (already expanded from directories) and collects every result, in the
+    /// order of `paths`. See [`Compiler::compile_paths_each`].
     pub fn compile_paths(&self, paths: &[PathBuf]) -> CompileOutcome {
-        let mut loaded: Vec<LoadedFile> =
-            parallel_map(paths, |path| match rule::read_source(path) {
-                Ok(file) => {
-                    let (documents, diagnostics) = rule::load_rule_file(&file);
-                    LoadedFile {
-                        file: Some(file),
-                        documents,
-                        diagnostics: diagnostics.into_vec(),
-                    }
-                }
-                Err(diagnostic) => LoadedFile {
-                    file: None,
-                    documents: Vec::new(),
-                    diagnostics: vec![diagnostic],
-                },
-            });
-        let filters = self
-            .filters
-            .with_documents(loaded.iter().flat_map(|l| l.documents.iter()));
-        for file in &mut loaded {
-            filters.apply(&mut file.documents);
-        }
-        let index = RuleIndex::new(loaded.iter().flat_map(|l| l.documents.iter()));
-        // Rules that only feed a correlation, by address (the documents outlive this call).
-        let mut correlated_only: HashSet<usize> = HashSet::new();
-        for document in loaded.iter().flat_map(|l| l.documents.iter()) {
-            if let RuleDocument::Correlation(correlation) = document
-                && !correlation.generate.as_ref().is_some_and(|g| g.value)
-            {
-                for reference in &correlation.rules {
-                    if let Some(rule) = index.detection(&reference.value) {
-                        correlated_only.insert(rule as *const Rule as usize);
-                    }
-                }
-            }
-        }
-        let work: Vec<(usize, &RuleDocument)> = loaded
-            .iter()
-            .enumerate()
-            .flat_map(|(i, l)| l.documents.iter().map(move |d| (i, d)))
-            .collect();
-        let compiled: Vec<CompileOutcome> = parallel_map(&work, |(file_index, document)| {
-            let file = loaded[*file_index]
-                .file
-                .as_ref()
-                .expect("documents come from a file");
-            let mut outcome = CompileOutcome::default();
-            self.compile_document(file, document, &index, &correlated_only, &mut outcome);
-            outcome
-        });
         let mut outcome = CompileOutcome::default();
-        let mut compiled = compiled.into_iter();
-        for file in loaded {
+        self.compile_paths_each(paths, |file| {
+            outcome.queries.extend(file.queries);
             outcome.diagnostics.extend(file.diagnostics);
-            for _ in &file.documents {
-                let document_outcome = compiled.next().expect("one outcome per document");
-                outcome.queries.extend(document_outcome.queries);
-                outcome.diagnostics.extend(document_outcome.diagnostics);
-                outcome.rules_seen += document_outcome.rules_seen;
+            outcome.rules_seen += file.rules_seen;
+        });
+        outcome
+    }
+
+    /// Compiles files (already expanded from directories), handing each file's queries and
+    /// diagnostics to `emit` in the order of `paths` as soon as its batch is done, so memory
+    /// stays flat with the number of files: a file is read, compiled, emitted and dropped.
+    /// Files are compiled in parallel. Correlation rules see the rules of every file (see
+    /// [`CrossFileRules`]); the rules they correlate are not printed on their own unless the
+    /// correlation says `generate: true`.
+    pub fn compile_paths_each(&self, paths: &[PathBuf], mut emit: impl FnMut(CompileOutcome)) {
+        let cross = CrossFileRules::collect(paths, &self.filters);
+        let index = cross.index();
+        let indexed: Vec<(usize, &PathBuf)> = paths.iter().enumerate().collect();
+        parallel_for_each_ordered(
+            &indexed,
+            |(file_index, path)| self.compile_file(*file_index, path, &cross, &index),
+            &mut emit,
+        );
+    }
+
+    /// Loads and compiles one file of a `compile_paths_each` run.
+    fn compile_file(
+        &self,
+        file_index: usize,
+        path: &Path,
+        cross: &CrossFileRules,
+        index: &RuleIndex<'_>,
+    ) -> CompileOutcome {
+        let mut outcome = CompileOutcome::default();
+        let file = match rule::read_source(path) {
+            Ok(file) => file,
+            Err(diagnostic) => {
+                outcome.diagnostics.push(diagnostic);
+                return outcome;
             }
+        };
+        let (mut documents, diagnostics) = rule::load_rule_file(&file);
+        outcome.diagnostics.extend(diagnostics.into_vec());
+        cross.filters.apply(&mut documents);
+        for (document_index, document) in documents.iter().enumerate() {
+            let correlated_only = cross.is_correlated_only(file_index, document_index);
+            self.compile_document(&file, document, index, correlated_only, &mut outcome);
         }
         outcome
     }
@@ -308,13 +316,13 @@ impl Compiler {
         file: &Arc<SourceFile>,
         document: &RuleDocument,
         index: &RuleIndex<'_>,
-        correlated_only: &HashSet<usize>,
+        correlated_only: bool,
         outcome: &mut CompileOutcome,
     ) {
         match document {
             RuleDocument::Detection(rule) => {
                 outcome.rules_seen += 1;
-                if correlated_only.contains(&(rule.as_ref() as *const Rule as usize)) {
+                if correlated_only {
                     return;
                 }
                 match self.compile_rule(rule) {
@@ -347,16 +355,208 @@ impl Compiler {
                     Err(errors) => outcome.diagnostics.extend(errors),
                 }
             }
-            // Applied to the rules it names (`compile_paths`); only its own problems show here.
+            // Applied to the rules it names (`CrossFileRules`); only its own problems show here.
             RuleDocument::Filter(filter) => outcome.diagnostics.extend(filter::problems_of(filter)),
         }
     }
 }
 
-struct LoadedFile {
-    file: Option<Arc<SourceFile>>,
-    documents: Vec<RuleDocument>,
-    diagnostics: Vec<Diagnostic>,
+/// How far workers may run ahead of the oldest result not yet emitted: enough to keep every
+/// core busy past a slow file, few enough that memory does not grow with the number of files.
+const STREAM_WINDOW: usize = 64;
+
+/// What rules need from other files, collected before the streaming pass: the filters (given
+/// with `--filter` or `siemc.toml`, and the filter documents of every file), the correlation
+/// documents and the detection rules they reference (by id or name, filters applied), with
+/// their places. Files whose text cannot hold a correlation or a filter
+/// ([`rule::may_hold_key`]) are not parsed for this; when no file has one, nothing is kept.
+struct CrossFileRules {
+    filters: Filters,
+    /// (file index, document index, rule) of every detection rule a correlation references.
+    members: Vec<(usize, usize, Box<Rule>)>,
+    correlations: Vec<crate::rule::CorrelationRule>,
+    /// Members that only feed a correlation (not `generate: true`): not compiled on their own.
+    correlated_only: HashSet<(usize, usize)>,
+}
+
+impl CrossFileRules {
+    /// Scans every file's text for `correlation` and `filter`; parses the files that have
+    /// either; if any holds a correlation, loads every file once more to keep the detection
+    /// rules it references.
+    fn collect(paths: &[PathBuf], filters: &Filters) -> CrossFileRules {
+        let documents: Vec<RuleDocument> = parallel_map(paths, |path| {
+            let candidate = std::fs::read(path).is_ok_and(|bytes| {
+                rule::may_hold_key(&bytes, "correlation") || rule::may_hold_key(&bytes, "filter")
+            });
+            if candidate {
+                load_documents(path)
+                    .into_iter()
+                    .filter(|d| !matches!(d, RuleDocument::Detection(_)))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        let filters = filters.with_documents(&documents);
+        let correlations: Vec<crate::rule::CorrelationRule> = documents
+            .into_iter()
+            .filter_map(|document| match document {
+                RuleDocument::Correlation(correlation) => Some(*correlation),
+                _ => None,
+            })
+            .collect();
+        if correlations.is_empty() {
+            return CrossFileRules {
+                filters,
+                members: Vec::new(),
+                correlations,
+                correlated_only: HashSet::new(),
+            };
+        }
+        Self::with_members(paths, filters, correlations)
+    }
+
+    fn with_members(
+        paths: &[PathBuf],
+        filters: Filters,
+        correlations: Vec<crate::rule::CorrelationRule>,
+    ) -> CrossFileRules {
+        let referenced: HashSet<&str> = correlations
+            .iter()
+            .flat_map(|c| c.rules.iter().map(|r| r.value.as_str()))
+            .collect();
+        let is_referenced = |rule: &Rule| {
+            [&rule.meta.id, &rule.meta.name]
+                .into_iter()
+                .flatten()
+                .any(|key| referenced.contains(key.value.as_str()))
+        };
+        let members: Vec<(usize, usize, Box<Rule>)> = parallel_map(
+            &paths.iter().enumerate().collect::<Vec<_>>(),
+            |(file_index, path)| {
+                load_documents(path)
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(document_index, document)| match document {
+                        RuleDocument::Detection(mut rule) if is_referenced(&rule) => {
+                            filters.apply_to(&mut rule);
+                            Some((*file_index, document_index, rule))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut cross = CrossFileRules {
+            filters,
+            members,
+            correlations,
+            correlated_only: HashSet::new(),
+        };
+        let index = cross.index();
+        let mut correlated_only = HashSet::new();
+        for correlation in &cross.correlations {
+            if correlation.generate.as_ref().is_some_and(|g| g.value) {
+                continue;
+            }
+            for reference in &correlation.rules {
+                if let Some(rule) = index.detection(&reference.value)
+                    && let Some((file_index, document_index, _)) = cross
+                        .members
+                        .iter()
+                        .find(|(_, _, member)| std::ptr::eq(member.as_ref(), rule))
+                {
+                    correlated_only.insert((*file_index, *document_index));
+                }
+            }
+        }
+        drop(index);
+        cross.correlated_only = correlated_only;
+        cross
+    }
+
+    /// Rules and correlations by id and name, as one index over all files would give them.
+    fn index(&self) -> RuleIndex<'_> {
+        RuleIndex::from_parts(
+            self.members.iter().map(|(_, _, rule)| rule.as_ref()),
+            self.correlations.iter(),
+        )
+    }
+
+    fn is_correlated_only(&self, file_index: usize, document_index: usize) -> bool {
+        self.correlated_only.contains(&(file_index, document_index))
+    }
+}
+
+/// The documents of a rule file; a file that cannot be read or loaded has none here (the
+/// streaming pass reports its problems).
+fn load_documents(path: &Path) -> Vec<RuleDocument> {
+    rule::read_source(path).map_or_else(|_| Vec::new(), |file| rule::load_rule_file(&file).0)
+}
+
+/// Runs `f` over `items` on all cores and hands the results to `emit` in the order of
+/// `items`, each as soon as it and every earlier one are done. The same worker threads serve
+/// the whole run (a thread's allocator heap outlives it, so short-lived threads per batch
+/// would leave memory behind), and no worker gets more than [`STREAM_WINDOW`] items ahead of
+/// `emit`, so at most that many results are held.
+pub(crate) fn parallel_for_each_ordered<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    emit: &mut dyn FnMut(R),
+) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    if workers == 1 {
+        items.iter().for_each(|item| emit(f(item)));
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    // Index of the next result to emit; workers wait while they are a window ahead of it.
+    let emitted = std::sync::Mutex::new(0usize);
+    let advanced = std::sync::Condvar::new();
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, emitted, advanced, f) = (&next, &emitted, &advanced, &f);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= items.len() {
+                        break;
+                    }
+                    let mut done = emitted.lock().expect("no worker panics holding it");
+                    while index >= *done + STREAM_WINDOW {
+                        done = advanced.wait(done).expect("no worker panics holding it");
+                    }
+                    drop(done);
+                    if sender.send((index, f(&items[index]))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut pending: std::collections::BTreeMap<usize, R> = std::collections::BTreeMap::new();
+        let mut expected = 0usize;
+        for (index, result) in receiver {
+            pending.insert(index, result);
+            while let Some(result) = pending.remove(&expected) {
+                emit(result);
+                expected += 1;
+                *emitted.lock().expect("no worker panics holding it") = expected;
+                advanced.notify_all();
+            }
+        }
+    });
 }
 
 /// Maps items on all cores, keeping the order of `items`.

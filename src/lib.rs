@@ -6,6 +6,11 @@
 //! names) → [`backend`] (query text) → [`export`] (deployable Sentinel and Splunk rule files). [`diagnostic`] is the one problem model of every stage;
 //! [`compile`] runs the pipeline and [`cli`] is what the binary calls.
 
+// pest is built without `std` (its per-rule native stack probe cost ~15% of compile time,
+// and every grammar here has its own nesting limit checked before pest runs); its derived
+// parsers then name `alloc`.
+extern crate alloc;
+
 pub mod backend;
 pub mod cli;
 pub mod compile;

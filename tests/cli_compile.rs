@@ -199,3 +199,78 @@ fn the_shipped_rules_compile() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     }
 }
+
+/// Compile streams files; correlations still see rules in other files, before or after them,
+/// and the rules they correlate are not printed on their own.
+#[test]
+fn correlations_across_files_while_streaming() {
+    let dir = temp_dir("cross-file-correlation");
+    let member = |name: &str, uuid: &str| {
+        format!(
+            "title: Failed logon {name}\nid: {uuid}\nname: {name}\nlogsource: {{product: windows, service: security}}\ndetection:\n  selection: {{EventID: 4625}}\n  condition: selection\n"
+        )
+    };
+    let correlation = |key: &str| {
+        format!(
+            "title: Repeated failed logons\nid: 0e7c5a10-2222-4c11-9a11-00000000000{}\n{key}:\n  type: event_count\n  rules: [before, after]\n  group-by: [TargetUserName]\n  timespan: 10m\n  condition: {{gte: 3}}\n",
+            key.len() % 10
+        )
+    };
+    std::fs::write(
+        dir.join("a_before.yml"),
+        member("before", "0e7c5a10-2222-4c11-9a11-000000000001"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("b_correlation.yml"), correlation("correlation")).unwrap();
+    std::fs::write(
+        dir.join("c_after.yml"),
+        member("after", "0e7c5a10-2222-4c11-9a11-000000000003"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("d_unrelated.yml"), GOOD).unwrap();
+    // The same correlation with its key spelled through a YAML escape: no file says
+    // `correlation` in plain text, yet the scan before streaming finds it.
+    let escaped = temp_dir("cross-file-correlation-escaped");
+    std::fs::write(
+        escaped.join("a_before.yml"),
+        member("before", "0e7c5a10-2222-4c11-9a11-000000000001"),
+    )
+    .unwrap();
+    std::fs::write(
+        escaped.join("b_correlation.yml"),
+        correlation("\"correl\\u0061tion\""),
+    )
+    .unwrap();
+    std::fs::write(
+        escaped.join("c_after.yml"),
+        member("after", "0e7c5a10-2222-4c11-9a11-000000000003"),
+    )
+    .unwrap();
+    for dir in [&dir, &escaped] {
+        let output = siemc(&[
+            "compile",
+            dir.to_str().unwrap(),
+            "--target",
+            "kql",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let lines: Vec<serde_json::Value> = stdout(&output)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let titles: Vec<&str> = lines.iter().map(|l| l["title"].as_str().unwrap()).collect();
+        let expected: &[&str] = if dir == &escaped {
+            &["Repeated failed logons"]
+        } else {
+            &["Repeated failed logons", "Whoami"]
+        };
+        assert_eq!(titles, expected, "members are not printed on their own");
+        let query = lines[0]["query"].as_str().unwrap();
+        assert!(
+            query.matches("EventID == 4625").count() >= 2,
+            "both members: {query}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! [--format query|json]`
 
 use super::{exit, report_to_stderr};
-use crate::compile::Compiler;
+use crate::compile::{CompiledQuery, Compiler};
 use crate::diagnostic::Diagnostic;
 use crate::mapping::Target;
 use crate::rule::collect_rule_paths;
@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
-    /// The queries, ready to paste; a comment line names each rule when there are several.
+    /// The queries, ready to paste; a comment line names each rule when several files (or
+    /// several rules of one file) are compiled.
     Query,
     /// JSON Lines: `{"path", "id", "title", "target", "query"}` per compiled rule.
     Json,
@@ -44,47 +45,56 @@ pub fn run(args: &CompileArgs) -> u8 {
     };
     report_to_stderr(&filter_problems);
     let (paths, path_problems) = collect_rule_paths(&args.paths);
-    let outcome = compiler.compile_paths(&paths);
     let mut stdout = std::io::stdout().lock();
-    let several = outcome.queries.len() > 1;
-    for query in &outcome.queries {
-        let written = match args.format {
-            OutputFormat::Json => writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string(query).expect("strings always serialize")
-            ),
-            OutputFormat::Query if several => {
-                let header = format!("{}: {}", query.path, query.title).replace(['\n', '\r'], " ");
-                match args.target {
-                    Target::Kql => writeln!(stdout, "// {header}\n{}\n", query.query),
-                    Target::Spl => writeln!(
-                        stdout,
-                        "``` {} ```\n{}\n",
-                        header.replace("```", "'''"),
-                        query.query
-                    ),
-                }
+    let mut any_error = false;
+    let mut output_open = true;
+    compiler.compile_paths_each(&paths, |outcome| {
+        // A comment line names each rule when there may be several (results arrive file by
+        // file, so "several" is decided by the number of files, or of this file's queries).
+        let several = paths.len() > 1 || outcome.queries.len() > 1;
+        for query in &outcome.queries {
+            if output_open && write_query(&mut stdout, args, query, several).is_err() {
+                // Broken pipe (e.g. `| head`): nothing more can be written.
+                output_open = false;
             }
-            OutputFormat::Query => writeln!(stdout, "{}", query.query),
-        };
-        if written.is_err() {
-            // Broken pipe (e.g. `| head`): nothing more can be written.
-            break;
         }
-    }
+        any_error |= outcome.diagnostics.iter().any(Diagnostic::is_error);
+        report_to_stderr(&outcome.diagnostics);
+    });
     report_to_stderr(&path_problems);
-    report_to_stderr(&outcome.diagnostics);
     if !path_problems.is_empty() {
         exit::USAGE
-    } else if outcome
-        .diagnostics
-        .iter()
-        .chain(&filter_problems)
-        .any(Diagnostic::is_error)
-    {
+    } else if any_error || filter_problems.iter().any(Diagnostic::is_error) {
         exit::INPUT_ERRORS
     } else {
         exit::OK
+    }
+}
+
+fn write_query(
+    out: &mut impl Write,
+    args: &CompileArgs,
+    query: &CompiledQuery,
+    several: bool,
+) -> std::io::Result<()> {
+    match args.format {
+        OutputFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string(query).expect("strings always serialize")
+        ),
+        OutputFormat::Query if several => {
+            let header = format!("{}: {}", query.path, query.title).replace(['\n', '\r'], " ");
+            match args.target {
+                Target::Kql => writeln!(out, "// {header}\n{}\n", query.query),
+                Target::Spl => writeln!(
+                    out,
+                    "``` {} ```\n{}\n",
+                    header.replace("```", "'''"),
+                    query.query
+                ),
+            }
+        }
+        OutputFormat::Query => writeln!(out, "{}", query.query),
     }
 }

@@ -306,6 +306,33 @@ impl Linter {
     /// cores; diagnostics come back in the order of `paths`. All files are loaded first: the
     /// filters among them apply to the rules of every file.
     pub fn check_paths(&self, paths: &[PathBuf]) -> LintOutcome {
+        // Filters apply across files and their checks look at every rule, so with a filter
+        // document among the files everything is loaded first; without one (found by a text
+        // scan), each file is loaded, checked and dropped on its own: memory stays flat.
+        let any_filter = crate::compile::parallel_map(paths, |path| {
+            std::fs::read(path).is_ok_and(|bytes| rule::may_hold_key(&bytes, "filter"))
+        })
+        .into_iter()
+        .any(|candidate| candidate);
+        if !any_filter {
+            let reports =
+                crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
+                    Ok(file) => self.check_file(
+                        &LoadedSource {
+                            loaded: rule::load_rule_file_with_yaml(&file),
+                            file,
+                        },
+                        &[],
+                    ),
+                    Err(diagnostic) => FileReport {
+                        io_error: diagnostic.code == "io-error",
+                        file: diagnostic.file.clone(),
+                        diagnostics: vec![diagnostic],
+                        ..FileReport::default()
+                    },
+                });
+            return self.finish(reports);
+        }
         let mut loaded: Vec<Result<LoadedSource, Box<FileReport>>> =
             crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
                 Ok(file) => Ok(LoadedSource {

@@ -874,6 +874,51 @@ impl DocumentLoader<'_> {
     }
 }
 
+/// Whether a file's text can hold a document with the top-level `key` (`correlation`,
+/// `filter`): the documents that rules in other files depend on, found before the files are
+/// streamed, without parsing every file twice. A line-by-line look, erring towards "maybe":
+/// a top-level key of a block mapping starts its line at the document's indentation; when that
+/// is column 0 (every document's first content line starts there), a plain key is `key` up to
+/// its `:`, and any other start of a key (quotes, which may hide `key` behind escapes, `?`,
+/// tags, anchors, aliases, flow mappings) counts as a maybe, as does a document whose first
+/// content line is indented or that starts on its `---` line.
+pub fn may_hold_key(text: &[u8], key: &str) -> bool {
+    let mut document_start = true;
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(&first) = line.first() else { continue };
+        if first == b'#' || (document_start && first == b'%') {
+            continue;
+        }
+        if line.starts_with(b"---") || line.starts_with(b"...") {
+            let rest = line[3..].trim_ascii_start();
+            if !rest.is_empty() && !rest.starts_with(b"#") {
+                return true;
+            }
+            document_start = true;
+            continue;
+        }
+        if first == b' ' || first == b'\t' {
+            if document_start && !line.trim_ascii().is_empty() && line.trim_ascii()[0] != b'#' {
+                return true;
+            }
+            continue;
+        }
+        document_start = false;
+        if matches!(
+            first,
+            b'"' | b'\'' | b'?' | b'!' | b'&' | b'*' | b'{' | b'['
+        ) {
+            return true;
+        }
+        let name = line.split(|&b| b == b':').next().unwrap_or_default();
+        if name.trim_ascii_end() == key.as_bytes() {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,5 +971,35 @@ mod tests {
         let invalid = source_from_bytes(Path::new("u.yml"), b"title: \xff\n".to_vec()).unwrap_err();
         assert_eq!(invalid.code, "invalid-utf8");
         assert_eq!(invalid.start_position().unwrap().column, 8);
+    }
+
+    #[test]
+    fn text_scan_finds_every_spelling_of_a_top_level_key() {
+        for text in [
+            "title: x\ncorrelation:\n  type: event_count\n",
+            "title: x\ncorrelation :\n  type: event_count\n",
+            "title: x\r\ncorrelation:\r\n",
+            "\"correl\\u0061tion\": {}\n",
+            "'correlation': {}\n",
+            "? correlation\n: {}\n",
+            "!!str correlation: {}\n",
+            "{title: x, correlation: {}}\n",
+            "--- {correlation: {}}\n",
+            "title: a\n---\n  title: b\n  correlation: {}\n",
+            "# comment\n%YAML 1.2\n---\n  correlation: {}\n",
+        ] {
+            assert!(
+                super::may_hold_key(text.as_bytes(), "correlation"),
+                "{text:?}"
+            );
+        }
+        // Nested keys, selection names and values cannot be a document's key.
+        for text in [
+            "title: x\ndetection:\n  filter: {a: b}\n  filter_main: {a: c}\n  condition: not filter\n",
+            "title: correlation\ndescription: |\n  filter: not a key\n",
+            "filters: x\nfilter_extra: y\n",
+        ] {
+            assert!(!super::may_hold_key(text.as_bytes(), "filter"), "{text:?}");
+        }
     }
 }

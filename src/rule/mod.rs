@@ -8,6 +8,7 @@ mod model;
 
 pub use load::{
     LoadedFile, MAX_FILE_BYTES, METADATA_KEYS, collect_files, collect_rule_paths,
-    is_rule_file_name, load_rule_file, load_rule_file_with_yaml, read_source, source_from_bytes,
+    is_rule_file_name, load_rule_file, load_rule_file_with_yaml, may_hold_key, read_source,
+    source_from_bytes,
 };
 pub use model::*;

@@ -14,7 +14,7 @@ use crate::mapping::Mapping;
 use crate::rule::{self, CorrelationRule, Rule, RuleDocument};
 use crate::yaml::{self, Node};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -78,8 +78,11 @@ pub type RuleTests = (Box<Rule>, Vec<TestCase>);
 /// (whose cases are in their own `tests:`).
 #[derive(Default)]
 pub struct TestSuite {
+    /// Rules with test cases, and rules that feed a correlation (with or without cases).
     pub rules: Vec<RuleTests>,
     pub correlations: Vec<Box<CorrelationRule>>,
+    /// Files of the rules that have no test case and feed no correlation (not kept).
+    pub untested: Vec<String>,
 }
 
 /// A correlation test: timestamped events and the alerts (group values) they must raise.
@@ -99,6 +102,7 @@ pub fn run_tests(
 ) -> (TestRun, Vec<Diagnostic>) {
     let mut run = TestRun::default();
     let (suite, usage_problems) = collect_rule_tests(paths, filters, &mut run.diagnostics);
+    run.untested_rules = suite.untested.clone();
     let index = RuleIndex::from_parts(
         suite.rules.iter().map(|(r, _)| r.as_ref()),
         suite.correlations.iter().map(|c| c.as_ref()),
@@ -131,7 +135,12 @@ pub fn run_tests(
 }
 
 /// Loads the rules under `paths` with all their test cases (inline, beside, regression data),
-/// `filters` and the filter documents among the files applied to the rules.
+/// `filters` and the filter documents among the files applied to the rules. Only what a run
+/// needs is kept: rules with cases and the rules correlations reference (correlations and
+/// filters are found first, by a scan of the files whose text can hold them); every other
+/// rule is dropped as soon as its file is loaded and listed in [`TestSuite::untested`], so
+/// memory does not grow with the number of rules. Regression data attaches to the first rule
+/// with the id it names (a repeated id is `check`'s `duplicate-id`).
 pub fn collect_rule_tests(
     paths: &[PathBuf],
     filters: &Filters,
@@ -139,11 +148,30 @@ pub fn collect_rule_tests(
 ) -> (TestSuite, Vec<Diagnostic>) {
     let (files, usage_problems) = rule::collect_files(paths, is_test_input);
     let mut run = TestRun::default();
+    let (infos, rule_files): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|path| path.file_name().is_some_and(|n| n == "info.yml"));
+    // Regression cases first, by the rule id they name, so each rule file is handled once.
+    let mut regression: HashMap<String, Vec<(TestCase, Span, Arc<SourceFile>)>> = HashMap::new();
+    for path in infos {
+        match rule::read_source(&path) {
+            Ok(info) => {
+                for (rule_id, case, span) in regression_cases(&info, &mut run.diagnostics) {
+                    regression
+                        .entry(rule_id)
+                        .or_default()
+                        .push((case, span, Arc::clone(&info)));
+                }
+            }
+            Err(diagnostic) => run.diagnostics.push(diagnostic),
+        }
+    }
+    let (referenced, filter_documents) = cross_file_documents(&rule_files);
+    let filters = filters.with_documents(&filter_documents);
     let mut rules: Vec<RuleTests> = Vec::new();
     let mut correlations = Vec::new();
-    let mut regression_infos = Vec::new();
-    let mut filter_documents = Vec::new();
-    for path in files {
+    let mut untested = Vec::new();
+    for path in rule_files {
         let file = match rule::read_source(&path) {
             Ok(file) => file,
             Err(diagnostic) => {
@@ -151,58 +179,95 @@ pub fn collect_rule_tests(
                 continue;
             }
         };
-        if path.file_name().is_some_and(|n| n == "info.yml") {
-            regression_infos.push(file);
-            continue;
-        }
         let (documents, diagnostics) = rule::load_rule_file(&file);
         run.diagnostics.extend(diagnostics);
         let beside = beside_cases(&path, &mut run.diagnostics);
         for document in documents {
             match document {
-                RuleDocument::Detection(rule) => {
+                RuleDocument::Detection(mut rule) => {
                     let mut cases = inline_cases(&rule, &mut run.diagnostics);
                     cases.extend(beside.iter().cloned());
-                    rules.push((rule, cases));
+                    if let Some(found) = rule.id().and_then(|id| regression.remove(id)) {
+                        cases.extend(found.into_iter().map(|(case, _, _)| case));
+                    }
+                    let feeds_correlation = [&rule.meta.id, &rule.meta.name]
+                        .into_iter()
+                        .flatten()
+                        .any(|key| referenced.contains(&key.value));
+                    if !cases.is_empty() || feeds_correlation {
+                        filters.apply_to(&mut rule);
+                        rules.push((rule, cases));
+                    } else {
+                        untested.push(rule.file.display_path());
+                    }
                 }
                 RuleDocument::Correlation(correlation) => correlations.push(correlation),
+                // Applied to the rules it names (found by `cross_file_documents`); its own
+                // problems are reported here, once.
                 RuleDocument::Filter(filter) => {
                     run.diagnostics.extend(crate::filter::problems_of(&filter));
-                    filter_documents.push(RuleDocument::Filter(filter));
                 }
             }
         }
     }
-    let filters = filters.with_documents(&filter_documents);
-    for (rule, _) in &mut rules {
-        filters.apply_to(rule);
-    }
-    let index_by_id: HashMap<String, usize> = rules
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (rule, _))| rule.id().map(|id| (id.to_string(), i)))
+    let mut unattached: Vec<(String, Span, Arc<SourceFile>)> = regression
+        .into_iter()
+        .flat_map(|(rule_id, cases)| {
+            cases
+                .into_iter()
+                .map(move |(_, span, info)| (rule_id.clone(), span, info))
+        })
         .collect();
-    for info in regression_infos {
-        for (rule_id, case, span) in regression_cases(&info, &mut run.diagnostics) {
-            match index_by_id.get(&rule_id) {
-                Some(&index) => rules[index].1.push(case),
-                None => run.diagnostics.push(
-                    Diagnostic::error("unknown-rule", format!("regression data names rule `{rule_id}`, which is not among the rules given"))
-                        .in_file(&info)
-                        .at(span, "this rule id")
-                        .with_help("pass the rules directory too, e.g. `siemc test rules/ regression_data/`"),
+    unattached.sort_by(|a, b| (a.2.path(), a.1.start).cmp(&(b.2.path(), b.1.start)));
+    for (rule_id, span, info) in unattached {
+        run.diagnostics.push(
+            Diagnostic::error(
+                "unknown-rule",
+                format!(
+                    "regression data names rule `{rule_id}`, which is not among the rules given"
                 ),
-            }
-        }
+            )
+            .in_file(&info)
+            .at(span, "this rule id")
+            .with_help("pass the rules directory too, e.g. `siemc test rules/ regression_data/`"),
+        );
     }
     diagnostics.extend(run.diagnostics);
     (
         TestSuite {
             rules,
             correlations,
+            untested,
         },
         usage_problems,
     )
+}
+
+/// What rules need from other files: the rule ids and names that correlation rules among
+/// `files` reference, and the filter documents. Only files whose text can hold either
+/// ([`rule::may_hold_key`]) are parsed here.
+fn cross_file_documents(files: &[PathBuf]) -> (HashSet<String>, Vec<RuleDocument>) {
+    let mut referenced = HashSet::new();
+    let mut filters = Vec::new();
+    for path in files {
+        let Ok(file) = rule::read_source(path) else {
+            continue;
+        };
+        let text = file.text.as_bytes();
+        if !rule::may_hold_key(text, "correlation") && !rule::may_hold_key(text, "filter") {
+            continue;
+        }
+        for document in rule::load_rule_file(&file).0 {
+            match document {
+                RuleDocument::Correlation(correlation) => {
+                    referenced.extend(correlation.rules.into_iter().map(|r| r.value));
+                }
+                RuleDocument::Filter(_) => filters.push(document),
+                RuleDocument::Detection(_) => {}
+            }
+        }
+    }
+    (referenced, filters)
 }
 
 /// Runs a correlation rule's tests: every member rule evaluated on every event, windows and
