@@ -196,6 +196,7 @@ mod tests {
             name: "bad".into(),
             arguments: vec![],
             definition: "stats nosuchfn(x)".into(),
+            is_eval: false,
         });
         let file = Arc::new(SourceFile::new("t.spl", "index=a | `bad`"));
         let options = SplCheckOptions { macros: Some(set) };
