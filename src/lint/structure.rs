@@ -107,8 +107,8 @@ lints! { Structure;
     WRONG_TYPE = "wrong-type", Error;
 
     /// A required key is missing (`title`, `logsource`, `detection`, `detection.condition`,
-    /// `correlation.type`, ...). When a key of the detection is a near miss (`conditon`), the
-    /// diagnostic points at that key and the help names the intended one.
+    /// `correlation.type`, ...). When a key beside it is a near miss (`conditon`, `detecton`),
+    /// the diagnostic points at that key and the help names the intended one.
     ///
     /// Why: without them the rule cannot be compiled or identified.
     ///
@@ -281,6 +281,14 @@ fn unknown_keys(
     for (key, _) in entries {
         let Some(name) = key.as_str() else { continue };
         if known.contains(&name) {
+            continue;
+        }
+        // The loader already reports a near miss of a missing required key (`detecton:`) there,
+        // as an error with the same suggestion.
+        if out
+            .iter()
+            .any(|d| d.code == MISSING_KEY.code && d.primary_span() == Some(key.span))
+        {
             continue;
         }
         let suggestion =
