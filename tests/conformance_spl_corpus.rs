@@ -8,7 +8,6 @@ mod common;
 
 use common::spl_mutations::{MutationKind, Rng, mutate};
 use siemc::diagnostic::{SourceFile, render_human};
-use siemc::query::spl::macros::Macros;
 use siemc::query::spl::{SplCheckOptions, check_query};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,12 +34,8 @@ fn searches() -> Vec<(String, String)> {
 /// ESCU's macros, and `drop_dm_object_name` from the CIM app (497 calls in the corpus, 91 of
 /// them with a quoted argument), so that macros are expanded as Splunk expands them.
 fn expanded_options() -> SplCheckOptions {
-    let mut macros = Macros::load(&corpus_dir().join("escu-macros.jsonl")).unwrap();
     let cim = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spl/macros/cim.conf");
-    macros.merge(Macros::load(&cim).unwrap());
-    SplCheckOptions {
-        macros: Some(macros),
-    }
+    SplCheckOptions::from_macros_files(&[corpus_dir().join("escu-macros.jsonl"), cim]).unwrap()
 }
 
 fn rejected(searches: &[(String, String)], options: &SplCheckOptions) -> Vec<String> {
