@@ -158,9 +158,10 @@ enum QueryCommand {
         /// Table schemas for KQL (`{"Table": [{"name", "type"}]}`); default: the built-in Sentinel tables.
         #[arg(long, value_name = "FILE")]
         schema: Option<PathBuf>,
-        /// Macro definitions for SPL (JSON Lines like ESCU's, or macros.conf); default: macros are opaque.
+        /// Macro definitions for SPL (JSON Lines like ESCU's, or macros.conf), repeatable: a later
+        /// file's definition wins; default: macros are opaque.
         #[arg(long, value_name = "FILE")]
-        macros: Option<PathBuf>,
+        macros: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: DiagnosticFormatArg,

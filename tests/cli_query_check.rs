@@ -179,3 +179,58 @@ fn usage_errors_exit_2() {
         Some(2)
     );
 }
+
+/// `--macros` is repeatable: ESCU's macros with CIM's `drop_dm_object_name`, the later file
+/// winning for a macro both define; a quoted argument is pasted with its quotes (macros.conf.spec).
+#[test]
+fn several_macro_files_are_merged_in_order() {
+    let dir = temp_dir("macros");
+    std::fs::write(
+        dir.join("escu.jsonl"),
+        "{\"name\": \"sysmon\", \"definition\": \"index=main\", \"arguments\": []}\n{\"name\": \"bad\", \"definition\": \"stats nosuchfn(x)\", \"arguments\": []}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("cim.conf"),
+        "[drop_dm_object_name(1)]\nargs = object\ndefinition = rename $object$.* AS *\n\n[bad]\ndefinition = stats count\n",
+    )
+    .unwrap();
+    let search = "`sysmon` | `drop_dm_object_name(\"Processes\")` | `bad`";
+    let escu = dir.join("escu.jsonl");
+    let cim = dir.join("cim.conf");
+    let both = siemc(
+        &[
+            "query",
+            "check",
+            "--lang",
+            "spl",
+            "--macros",
+            escu.to_str().unwrap(),
+            "--macros",
+            cim.to_str().unwrap(),
+            "-",
+        ],
+        Some(search),
+    );
+    let text = String::from_utf8(both.stdout).unwrap();
+    assert_eq!(both.status.code(), Some(0), "{text}");
+    assert!(!text.contains("unknown-macro"), "{text}");
+    // The other order: ESCU's broken `bad` wins and is reported at the call.
+    let reversed = siemc(
+        &[
+            "query",
+            "check",
+            "--lang",
+            "spl",
+            "--macros",
+            cim.to_str().unwrap(),
+            "--macros",
+            escu.to_str().unwrap(),
+            "-",
+        ],
+        Some(search),
+    );
+    let text = String::from_utf8(reversed.stdout).unwrap();
+    assert_eq!(reversed.status.code(), Some(1), "{text}");
+    assert!(text.contains("unknown-stats-function"), "{text}");
+}

@@ -139,6 +139,38 @@ fn regression_data_layout() {
     );
 }
 
+/// Windows Defender names its event data with spaces (`Source Name`); Sigma rules name them
+/// without (`SourceName`), and the rule must match its own regression event.
+#[test]
+fn windefend_data_names_with_spaces_match() {
+    let dir = temp_dir("windefend");
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    std::fs::create_dir_all(dir.join("regression/amsi")).unwrap();
+    std::fs::write(
+        dir.join("rules/amsi.yml"),
+        "title: AMSI detection\nid: 22222222-2222-4222-8222-222222222222\nlogsource: {product: windows, service: windefend}\ndetection:\n  selection:\n    EventID: 1116\n    SourceName: AMSI\n    ThreatName|contains: Mimikatz\n  condition: selection\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("regression/amsi/info.yml"),
+        "id: y\nrule_metadata:\n    - id: 22222222-2222-4222-8222-222222222222\n      title: AMSI detection\nregression_tests_info:\n    - name: Positive\n      type: evtx\n      match_count: 1\n      path: regression_data/amsi/22222222-2222-4222-8222-222222222222.evtx\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("regression/amsi/22222222-2222-4222-8222-222222222222.json"),
+        r#"{"Event": {"System": {"EventID": 1116, "Channel": "Microsoft-Windows-Windows Defender/Operational"}, "EventData": {"Threat Name": "HackTool:Win32/Mimikatz", "Source Name": "AMSI", "Process Name": "C:\\Windows\\powershell.exe"}}}"#,
+    )
+    .unwrap();
+    let output = siemc(&[
+        "test",
+        dir.join("rules").to_str().unwrap(),
+        dir.join("regression").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 tests: 1 passed"), "{text}");
+}
+
 #[test]
 fn shipped_rules_pass_their_tests() {
     let output = siemc(&[

@@ -109,6 +109,43 @@ fn random_spl_like_inputs_get_diagnostics_not_panics() {
     }
 }
 
+/// The same with macros expanded: overloads, quoted and named arguments, `$arg$` in strings,
+/// nested calls and an eval-based macro; spans of expanded text map back inside the search.
+#[test]
+fn random_inputs_with_macros_expanded_get_diagnostics_not_panics() {
+    let conf = "[m(1)]\nargs = a\ndefinition = rename $a$.* AS *\n\n[m(2)]\nargs = a, b\ndefinition = search $a$ | eval x=\"$b$\" | `n(a=$a$)`\n\n[n(1)]\nargs = a\ndefinition = where $a$=1 `m($a$)`\n\n[e]\ndefinition = \"index=\" . \"main\"\niseval = true\n";
+    let file = Arc::new(SourceFile::new("macros.conf", conf));
+    let options = SplCheckOptions {
+        macros: Some(siemc::query::spl::macros::Macros::from_conf(&file).unwrap()),
+    };
+    const MACRO_PIECES: &[&str] = &[
+        "`m(a,b)`",
+        "`m(\"x, y\")`",
+        "`m(\"He said \\\"hi\\\"\")`",
+        "`n(a=1)`",
+        "`n(b=1)`",
+        "`m(b=1, a=2)`",
+        "`e`",
+        "`m()`",
+        "`m($a$)`",
+        "$",
+    ];
+    let mut rng = Rng::new(12_012);
+    for _ in 0..input_count() / 4 {
+        let pieces = 1 + rng.below(30);
+        let text: String = (0..pieces)
+            .map(|_| {
+                if rng.below(3) == 0 {
+                    MACRO_PIECES[rng.below(MACRO_PIECES.len())]
+                } else {
+                    PIECES[rng.below(PIECES.len())]
+                }
+            })
+            .collect();
+        check(text, &options);
+    }
+}
+
 #[test]
 fn byte_mutations_of_valid_searches_get_diagnostics_not_panics() {
     let options = SplCheckOptions::default();

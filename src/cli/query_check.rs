@@ -1,4 +1,4 @@
-//! `siemc query check --lang kql|spl PATH...|- [--schema FILE] [--macros FILE] [--format human|json|sarif|github]`
+//! `siemc query check --lang kql|spl PATH...|- [--schema FILE] [--macros FILE]... [--format human|json|sarif|github]`
 //!
 //! Inputs (DESIGN.md §2): `.kql` / `.spl` / `.txt` files (the whole file is one query, id = path),
 //! `.jsonl` (lines `{"id", "query"}` or `{"id", "search"}`), `.yml` / `.yaml` (a Sentinel analytic
@@ -24,7 +24,8 @@ pub struct QueryCheckArgs {
     pub language: Language,
     pub paths: Vec<PathBuf>,
     pub schema: Option<PathBuf>,
-    pub macros: Option<PathBuf>,
+    /// Macro files for SPL, in order (a later file's definition wins).
+    pub macros: Vec<PathBuf>,
     pub format: DiagnosticFormat,
 }
 
@@ -44,11 +45,11 @@ impl Validator {
     pub fn new(
         language: Language,
         schema: Option<&Path>,
-        macros: Option<&Path>,
+        macros: &[PathBuf],
     ) -> Result<Validator, Diagnostic> {
         Ok(match language {
             Language::Kql => Validator::Kql(kql::KqlCheckOptions::from_schema_file(schema)?),
-            Language::Spl => Validator::Spl(spl::SplCheckOptions::from_macros_file(macros)?),
+            Language::Spl => Validator::Spl(spl::SplCheckOptions::from_macros_files(macros)?),
         })
     }
 
@@ -77,11 +78,7 @@ struct QueryDiagnosticRecord {
 }
 
 pub fn run(args: &QueryCheckArgs) -> u8 {
-    let validator = match Validator::new(
-        args.language,
-        args.schema.as_deref(),
-        args.macros.as_deref(),
-    ) {
+    let validator = match Validator::new(args.language, args.schema.as_deref(), &args.macros) {
         Ok(validator) => validator,
         Err(diagnostic) => {
             super::report_to_stderr(&[diagnostic]);

@@ -10,6 +10,9 @@ pub enum Event {
     Json(Value),
     /// A Windows event rendered as JSON (`Event.EventData`, `Event.System`): fields are looked
     /// up in EventData, then System; `Provider_Name` reads the `Name` attribute of `Provider`.
+    /// Some providers name their data with spaces (Windows Defender's `Threat Name`, `Source
+    /// Name`); Sigma names them without (`ThreatName`), so a name not found as written is
+    /// matched against the data names with their spaces dropped.
     WindowsXml(Value),
     /// A raw log line: only keyword searches can match it.
     Raw(String),
@@ -31,7 +34,7 @@ impl Event {
             Event::WindowsXml(root) => {
                 let event = root.get("Event").unwrap_or(root);
                 if let Some(data) = event.get("EventData") {
-                    let found = lookup_path(data, field);
+                    let found = lookup_data(data, field);
                     if found != Lookup::Absent {
                         return found;
                     }
@@ -39,7 +42,7 @@ impl Event {
                 // UserData wraps its fields in one provider-specific element.
                 if let Some(Value::Object(user_data)) = event.get("UserData") {
                     for wrapper in user_data.values() {
-                        let found = lookup_path(wrapper, field);
+                        let found = lookup_data(wrapper, field);
                         if found != Lookup::Absent {
                             return found;
                         }
@@ -85,6 +88,25 @@ impl Event {
                 out
             }
         }
+    }
+}
+
+/// An event data field: by its name as written, else the one data name that reads as `field`
+/// once its spaces are dropped (`Threat Name` for `ThreatName`).
+fn lookup_data<'a>(data: &'a Value, field: &str) -> Lookup<'a> {
+    let found = lookup_path(data, field);
+    if found != Lookup::Absent || field.contains(' ') {
+        return found;
+    }
+    let Value::Object(map) = data else {
+        return found;
+    };
+    let mut spaced = map
+        .iter()
+        .filter(|(name, _)| name.contains(' ') && name.replace(' ', "") == field);
+    match (spaced.next(), spaced.next()) {
+        (Some((_, value)), None) => Lookup::Values(flatten(value)),
+        _ => Lookup::Absent,
     }
 }
 
@@ -144,6 +166,39 @@ mod tests {
         );
         assert_eq!(event.lookup("x.y"), Lookup::Values(vec![&json!("dotted")]));
         assert_eq!(event.lookup("a.z"), Lookup::Absent);
+    }
+
+    #[test]
+    fn windows_defender_data_names_match_without_their_spaces() {
+        let event = Event::WindowsXml(json!({"Event": {
+            "System": {"EventID": 1116},
+            "EventData": {
+                "Threat Name": "HackTool:Win32/Mimikatz",
+                "Source Name": "Real-Time Protection",
+                "Process Name": "C:\\Windows\\explorer.exe",
+                "Path": "file:_C:\\m.exe"
+            }
+        }}));
+        assert_eq!(
+            event.lookup("SourceName"),
+            Lookup::Values(vec![&json!("Real-Time Protection")])
+        );
+        assert_eq!(
+            event.lookup("ThreatName"),
+            Lookup::Values(vec![&json!("HackTool:Win32/Mimikatz")])
+        );
+        assert_eq!(
+            event.lookup("Process Name"),
+            Lookup::Values(vec![&json!("C:\\Windows\\explorer.exe")])
+        );
+        assert_eq!(
+            event.lookup("Path"),
+            Lookup::Values(vec![&json!("file:_C:\\m.exe")])
+        );
+        // Case still counts, and a name is not matched by a part of it.
+        assert_eq!(event.lookup("sourcename"), Lookup::Absent);
+        assert_eq!(event.lookup("Source"), Lookup::Absent);
+        assert_eq!(event.lookup("SourceNameX"), Lookup::Absent);
     }
 
     #[test]

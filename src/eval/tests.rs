@@ -288,6 +288,27 @@ fn keywords_search_the_whole_event() {
 }
 
 #[test]
+fn number_keywords_are_searched_as_text() {
+    // Sigma treats every value as a string: `- 200` under `'|all':` searches for the text `200`.
+    let all = "  keywords:\n    '|all': [200, GET, true]\n  condition: keywords\n";
+    assert!(matches(
+        all,
+        json!({"status": 200, "line": "GET /x", "ok": true})
+    ));
+    assert!(matches(
+        all,
+        json!({"raw": "GET /index status=2001 cached=true"})
+    ));
+    assert!(!matches(
+        all,
+        json!({"status": 404, "line": "GET /x", "ok": true})
+    ));
+    let plain = "  keywords: [3.50]\n  condition: keywords\n";
+    assert!(matches(plain, json!({"price": "cost 3.50 EUR"})));
+    assert!(!matches(plain, json!({"price": 3.5})));
+}
+
+#[test]
 fn conditions_precedence_and_quantifiers() {
     let d = "  a: {A: 1}\n  b: {B: 1}\n  c: {C: 1}\n  condition: a or b and not c\n";
     assert!(matches(d, json!({"A": 1, "C": 1})));

@@ -602,6 +602,13 @@ impl Lowerer<'_> {
         // String path: run the value transformations in order.
         let start = match value {
             ScalarValue::String(text) => Working::Text(parse_sigma_string(text, plan.expand)),
+            // A keyword (no field) is text searched anywhere in the event, whatever YAML made
+            // of it: Sigma treats every value as a string, so `- 200` searches for `200`.
+            ScalarValue::Int(_) | ScalarValue::Float(_) | ScalarValue::Bool(_)
+                if field.is_none() =>
+            {
+                Working::Text(parse_sigma_string(&scalar.text, plan.expand))
+            }
             ScalarValue::Int(_) | ScalarValue::Float(_) => {
                 Working::Number(number_of(&scalar.text, &value)?)
             }

@@ -2,7 +2,7 @@
 //! misspelled keys, empty sections, deprecated keys).
 
 use super::lints;
-use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::rule::{METADATA_KEYS, Rule};
 use crate::yaml::{Node, NodeKind};
 use std::sync::Arc;
@@ -107,8 +107,8 @@ lints! { Structure;
     WRONG_TYPE = "wrong-type", Error;
 
     /// A required key is missing (`title`, `logsource`, `detection`, `detection.condition`,
-    /// `correlation.type`, ...). When a key of the document is a near miss (`conditon`), the
-    /// help names it.
+    /// `correlation.type`, ...). When a key beside it is a near miss (`conditon`, `detecton`),
+    /// the diagnostic points at that key and the help names the intended one.
     ///
     /// Why: without them the rule cannot be compiled or identified.
     ///
@@ -248,7 +248,6 @@ pub fn check_document(file: &Arc<SourceFile>, root: &Node, out: &mut Vec<Diagnos
                     }
                 }
             }
-            "detection" => misspelled_condition(file, value, out),
             _ => {}
         }
         let empty = match &value.kind {
@@ -284,6 +283,14 @@ fn unknown_keys(
         if known.contains(&name) {
             continue;
         }
+        // The loader already reports a near miss of a missing required key (`detecton:`) there,
+        // as an error with the same suggestion.
+        if out
+            .iter()
+            .any(|d| d.code == MISSING_KEY.code && d.primary_span() == Some(key.span))
+        {
+            continue;
+        }
         let suggestion =
             crate::text::closest(name, known.iter().copied()).or_else(|| plural_of(name, known));
         let mut diagnostic = UNKNOWN_KEY.at(
@@ -309,43 +316,6 @@ fn plural_of<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .iter()
         .copied()
         .find(|k| k.strip_suffix('s') == Some(name))
-}
-
-/// `detection` without `condition` but with a near miss (`conditon`): the loader's
-/// `missing-key` gets the suggestion (found by its span: the start of the detection mapping).
-fn misspelled_condition(file: &Arc<SourceFile>, detection: &Node, out: &mut [Diagnostic]) {
-    let Some(entries) = detection.as_mapping() else {
-        return;
-    };
-    if entries.iter().any(|(k, _)| k.as_str() == Some("condition")) {
-        return;
-    }
-    let Some(near_miss) = entries.iter().find(|(k, _)| {
-        k.as_str()
-            .is_some_and(|name| crate::text::closest(name, ["condition"]).is_some())
-    }) else {
-        return;
-    };
-    let at = Span::new(detection.span.start, detection.span.start);
-    let name = near_miss.0.as_str().unwrap_or_default();
-    for diagnostic in out.iter_mut() {
-        if diagnostic.code == MISSING_KEY.code
-            && diagnostic.primary_span() == Some(at)
-            && diagnostic
-                .file
-                .as_ref()
-                .is_some_and(|f| Arc::ptr_eq(f, file))
-        {
-            diagnostic.help = Some(format!(
-                "did you mean `condition`? `{name}` is read as a selection"
-            ));
-            diagnostic.labels.push(crate::diagnostic::Label {
-                span: near_miss.0.span,
-                message: "misspelled `condition`?".into(),
-                primary: false,
-            });
-        }
-    }
 }
 
 /// Checks on a typed detection rule.

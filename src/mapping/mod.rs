@@ -6,6 +6,7 @@
 //! field names and placeholders expanded, or a diagnostic naming the unmapped log source or the
 //! unresolved placeholder.
 
+pub mod coverage;
 mod file;
 mod schema;
 
@@ -131,7 +132,14 @@ impl Mapping {
     /// The most specific entry whose every logsource key matches the rule's; among equally
     /// specific entries the later file wins, and within a file the first entry.
     pub fn find_source(&self, rule: &Rule) -> Option<(&MappingFile, &SourceEntry)> {
-        let keys = rule.logsource.keys();
+        self.find_source_by_keys(&rule.logsource.keys())
+    }
+
+    /// [`Mapping::find_source`] for a logsource given as `(key, value)` pairs.
+    pub fn find_source_by_keys(
+        &self,
+        keys: &[(&str, &str)],
+    ) -> Option<(&MappingFile, &SourceEntry)> {
         let mut best: Option<(usize, usize, &MappingFile, &SourceEntry)> = None;
         for (file_index, file) in self.files.iter().enumerate() {
             for entry in &file.sources {
@@ -198,7 +206,13 @@ impl Mapping {
                 .in_file(&rule.file)
                 .at(rule.logsource.span, "this log source")
                 .with_help(format!(
-                    "mappings searched: {}; add a `sources:` entry for it in a file passed with --mapping",
+                    "add the entry `- logsource: {}` with {} under `sources:` in a mapping file (`target: {}`) and pass it with --mapping; mappings searched: {}",
+                    rule.logsource.describe(),
+                    match self.target {
+                        Target::Kql => "`table: <the Sentinel table that holds these events>`",
+                        Target::Spl => "`search: '<the base search that selects these events>'`",
+                    },
+                    self.target.name(),
                     origins.join(", ")
                 )),
             ]);

@@ -311,14 +311,28 @@ impl DocumentLoader<'_> {
         })))
     }
 
+    /// A required key is missing: reported at a near miss of it (`detecton:`), the line to fix,
+    /// or else at the start of the mapping that lacks it.
     fn missing_key(&mut self, parent: &Node, key: &str, help: &str) {
-        let start = Span::new(parent.span.start, parent.span.start);
-        self.diagnostics.push(
-            Diagnostic::error("missing-key", format!("missing required key `{key}`"))
-                .in_file(self.file)
-                .at(start, format!("this document has no `{key}`"))
+        let missing = Diagnostic::error("missing-key", format!("missing required key `{key}`"))
+            .in_file(self.file);
+        let near_miss = parent.as_mapping().and_then(|entries| {
+            entries.iter().find_map(|(k, _)| {
+                let name = k.as_str()?;
+                crate::text::closest(name, [key]).map(|_| (name, k.span))
+            })
+        });
+        self.diagnostics.push(match near_miss {
+            Some((name, span)) => missing
+                .at(span, format!("misspelled `{key}`?"))
+                .with_help(format!("did you mean `{key}`? `{name}` is not a Sigma key")),
+            None => missing
+                .at(
+                    Span::new(parent.span.start, parent.span.start),
+                    format!("this document has no `{key}`"),
+                )
                 .with_help(help.to_string()),
-        );
+        });
     }
 
     fn string(&mut self, node: &Node, what: &str) -> Option<Spanned<String>> {
@@ -478,15 +492,29 @@ impl DocumentLoader<'_> {
             }
         }
         if !condition_seen {
-            self.diagnostics.push(
+            let missing =
                 Diagnostic::error("missing-key", "missing required key `detection.condition`")
-                    .in_file(self.file)
+                    .in_file(self.file);
+            // A near miss (`conditon:`) is reported on its own line: that is the line to fix.
+            let near_miss = entries.iter().find_map(|(key, _)| {
+                let name = key.as_str()?;
+                crate::text::closest(name, ["condition"]).map(|_| (name, key.span))
+            });
+            self.diagnostics.push(match near_miss {
+                Some((name, span)) => {
+                    missing
+                        .at(span, "misspelled `condition`?")
+                        .with_help(format!(
+                            "did you mean `condition`? `{name}` is read as a selection"
+                        ))
+                }
+                None => missing
                     .at(
                         Span::new(node.span.start, node.span.start),
                         "this detection has no `condition`",
                     )
                     .with_help("add e.g. `condition: selection`"),
-            );
+            });
         }
         Some(Detection {
             selections,
@@ -962,6 +990,51 @@ mod tests {
         );
         let help = diagnostics.iter().nth(1).unwrap().help.clone().unwrap();
         assert!(help.contains("contains"), "{help}");
+    }
+
+    #[test]
+    fn a_misspelled_condition_is_reported_on_its_own_line() {
+        let text = "title: t\nlogsource: {product: windows}\ndetection:\n  selection:\n    A: x\n  conditon: selection\n";
+        let (_, diagnostics) = load(text);
+        let missing = diagnostics
+            .iter()
+            .find(|d| d.code == "missing-key")
+            .expect("missing condition");
+        let span = missing.primary_span().unwrap();
+        assert_eq!(&text[span.start..span.end], "conditon");
+        let help = missing.help.as_deref().unwrap();
+        assert!(help.contains("did you mean `condition`?"), "{help}");
+        // No near miss: the diagnostic points at the detection.
+        let text = "title: t\nlogsource: {product: windows}\ndetection:\n  selection:\n    A: x\n";
+        let (_, diagnostics) = load(text);
+        let missing = diagnostics
+            .iter()
+            .find(|d| d.code == "missing-key")
+            .unwrap();
+        let span = missing.primary_span().unwrap();
+        assert_eq!(span.start, text.find("selection:").unwrap());
+        assert_eq!(
+            missing.help.as_deref(),
+            Some("add e.g. `condition: selection`")
+        );
+    }
+
+    #[test]
+    fn a_misspelled_required_key_is_reported_on_its_own_line() {
+        let text =
+            "title: t\nlogsorce: {product: windows}\ndetection:\n  s: {A: 1}\n  condition: s\n";
+        let (documents, diagnostics) = load(text);
+        assert!(documents.is_empty());
+        let missing = diagnostics
+            .iter()
+            .find(|d| d.code == "missing-key")
+            .unwrap();
+        let span = missing.primary_span().unwrap();
+        assert_eq!(&text[span.start..span.end], "logsorce");
+        assert_eq!(
+            missing.help.as_deref(),
+            Some("did you mean `logsource`? `logsorce` is not a Sigma key")
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Options whose value is a filter string, which may be `(search)` or `eval(expression)`.
+const FILTER_OPTIONS: [&str; 2] = ["startswith", "endswith"];
+
 /// How a search term is written: `a`, `"a b"`, or something the checks cannot see into.
 fn unquote(raw: &str) -> Option<&str> {
     raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'))
@@ -253,6 +256,22 @@ impl<'a> Checker<'a> {
                 &format!("write `{name}=value`"),
             )),
             Some(value) => {
+                // `(search)` and `eval(expression)` are filter strings, which only transaction's
+                // `startswith` / `endswith` take (Search Reference, "transaction").
+                if matches!(value.kind, ArgKind::Group(_) | ArgKind::EvalCall(_))
+                    && !FILTER_OPTIONS.iter().any(|o| o.eq_ignore_ascii_case(name))
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid-option",
+                            format!(
+                                "option `{name}` takes one value, not an expression in parentheses"
+                            ),
+                        )
+                        .at(value.span, "not a value")
+                        .with_help(format!("write `{name}=value`, or `{name}=\"...\"`")),
+                    );
+                }
                 if name.eq_ignore_ascii_case("span") || name.eq_ignore_ascii_case("minspan") {
                     self.span_value(value);
                 }
@@ -265,6 +284,9 @@ impl<'a> Checker<'a> {
     }
 
     fn span_value(&mut self, value: &Arg) {
+        if matches!(value.kind, ArgKind::Group(_) | ArgKind::EvalCall(_)) {
+            return;
+        }
         if !matches!(value.kind, ArgKind::Word | ArgKind::Quoted) {
             return;
         }

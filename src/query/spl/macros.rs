@@ -5,9 +5,24 @@
 //! Gives: the expanded search text and a [`SourceMap`] that takes every span of the expanded
 //! text back to the original search (text from a macro maps to the macro call).
 //!
-//! Splunk expands a macro by pasting its definition, with `$arg$` replaced by the call's
-//! arguments, and expands the macros that result, recursively (Knowledge Manager Manual,
-//! "Use search macros in searches"). A macro is identified by its name and argument count.
+//! How Splunk expands a call (macros.conf.spec; Knowledge Manager Manual, "Use search macros in
+//! searches" and "Search macro examples"), and so how this module does:
+//!
+//! - A macro is identified by its name and argument count: `[foobar]`, `[foobar(1)]` and
+//!   `[foobar(2)]` are different macros (overloads).
+//! - The call's arguments are separated by commas; a double-quoted argument may hold commas and
+//!   parentheses, and a quote inside it is escaped as `\"` (`mymacro("He said \"hello!\"")`).
+//!   The argument is pasted as written, quotes and escapes included: the quotes delimit it and
+//!   stay part of the search (so `` `drop_dm_object_name("Web")` `` with
+//!   `rename $object$.* AS *` gives `rename "Web".* AS *`).
+//! - Arguments may be given by name, `` `iis_search(fragment=TM)` ``: when every argument is
+//!   `name=value` with the definition's argument names, each once, they bind by name.
+//! - The definition's `$name$` is replaced by the argument's value globally, even inside quotes;
+//!   `$...$` that names no argument stays as written. Substitution is one pass: a value that
+//!   contains `$other$` is not substituted again.
+//! - The macros that result are expanded too, recursively (bounded here).
+//! - An eval-based definition (`iseval = true`) is an eval expression whose value is the
+//!   expansion; it is not evaluated here, so such a call is checked as an opaque fragment.
 
 use super::lex;
 use super::parse::parse_macro_call;
@@ -28,6 +43,8 @@ pub struct MacroDefinition {
     pub name: String,
     pub arguments: Vec<String>,
     pub definition: String,
+    /// `iseval = true`: the definition is an eval expression that returns the expansion.
+    pub is_eval: bool,
 }
 
 /// Macro definitions keyed by name and argument count.
@@ -48,6 +65,12 @@ impl Macros {
     pub fn insert(&mut self, definition: MacroDefinition) {
         let key = (definition.name.clone(), definition.arguments.len());
         self.definitions.insert(key, definition);
+    }
+
+    /// Adds `other`'s definitions; a definition in `other` replaces one with the same name and
+    /// argument count (a later file wins, as a local macros.conf over a default one).
+    pub fn merge(&mut self, other: Macros) {
+        self.definitions.extend(other.definitions);
     }
 
     pub fn get(&self, name: &str, arguments: usize) -> Option<&MacroDefinition> {
@@ -98,6 +121,8 @@ impl Macros {
             let definition = value["definition"]
                 .as_str()
                 .ok_or_else(|| invalid(format!("macro `{name}` has no \"definition\"")))?;
+            // `name(2)` names the overload; the count must agree with the argument list.
+            let (name, declared) = split_overload(name);
             let arguments = match &value["arguments"] {
                 serde_json::Value::Array(items) => items
                     .iter()
@@ -114,10 +139,25 @@ impl Macros {
                     )));
                 }
             };
+            if let Some(count) = declared
+                && count != arguments.len()
+            {
+                return Err(invalid(format!(
+                    "macro `{name}` is declared with {count} arguments but \"arguments\" names {}",
+                    arguments.len()
+                )));
+            }
+            let is_eval = match &value["iseval"] {
+                serde_json::Value::Bool(flag) => *flag,
+                serde_json::Value::String(text) => is_true(text),
+                serde_json::Value::Number(n) => n.as_u64() == Some(1),
+                _ => false,
+            };
             macros.insert(MacroDefinition {
                 name: name.to_string(),
                 arguments,
                 definition: definition.to_string(),
+                is_eval,
             });
         }
         Ok(macros)
@@ -130,11 +170,13 @@ impl Macros {
         let mut stanza: Option<(String, Option<usize>, Span)> = None;
         let mut definition: Option<String> = None;
         let mut arguments: Vec<String> = Vec::new();
+        let mut is_eval = false;
         let mut offset = 0;
         let mut lines = file.text.split_inclusive('\n').peekable();
         let finish = |stanza: &Option<(String, Option<usize>, Span)>,
                       definition: Option<String>,
                       arguments: Vec<String>,
+                      is_eval: bool,
                       macros: &mut Macros|
          -> Result<(), Diagnostic> {
             let Some((name, count, span)) = stanza else {
@@ -160,6 +202,7 @@ impl Macros {
                 name: name.clone(),
                 arguments,
                 definition,
+                is_eval,
             });
             Ok(())
         };
@@ -175,6 +218,7 @@ impl Macros {
                     &stanza,
                     definition.take(),
                     std::mem::take(&mut arguments),
+                    std::mem::take(&mut is_eval),
                     &mut macros,
                 )?;
                 let (name, count) = match header.split_once('(') {
@@ -220,12 +264,90 @@ impl Macros {
             match key.trim() {
                 "definition" => definition = Some(value),
                 "args" => arguments = split_arguments(&value),
+                "iseval" => is_eval = is_true(&value),
                 _ => {}
             }
         }
-        finish(&stanza, definition, arguments, &mut macros)?;
+        finish(&stanza, definition, arguments, is_eval, &mut macros)?;
         Ok(macros)
     }
+}
+
+/// `name(2)` -> (`name`, Some(2)); a name without a count is returned whole.
+fn split_overload(name: &str) -> (&str, Option<usize>) {
+    if let Some((base, rest)) = name.split_once('(')
+        && let Some(count) = rest.strip_suffix(')')
+        && let Ok(count) = count.trim().parse::<usize>()
+    {
+        return (base.trim(), Some(count));
+    }
+    (name, None)
+}
+
+/// Splunk's .conf booleans: `true`/`false`, `1`/`0`, `t`/`f`, `yes`/`no` (any case).
+fn is_true(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "t" | "yes" | "y"
+    )
+}
+
+/// The value each of the definition's arguments takes in a call: by name when every argument
+/// is `name=value` with the definition's names (each once), otherwise by position. Values are
+/// the argument text as written, trimmed of surrounding blanks.
+fn bind_arguments<'a>(parameters: &[String], values: &[&'a str]) -> Vec<&'a str> {
+    let named: Option<Vec<(&str, &str)>> = values
+        .iter()
+        .map(|value| {
+            let (name, rest) = value.split_once('=')?;
+            let name = name.trim();
+            parameters
+                .iter()
+                .any(|p| p == name)
+                .then_some((name, rest.trim()))
+        })
+        .collect();
+    if let Some(named) = named {
+        let bound: Option<Vec<&str>> = parameters
+            .iter()
+            .map(|parameter| {
+                let mut found = named.iter().filter(|(name, _)| name == parameter);
+                let first = found.next()?;
+                found.next().is_none().then_some(first.1)
+            })
+            .collect();
+        if let Some(bound) = bound {
+            return bound;
+        }
+    }
+    values.to_vec()
+}
+
+/// Replaces each `$name$` of `body` whose name is an argument with its value, in one pass.
+fn substitute(body: &str, parameters: &[String], values: &[&str]) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(open) = rest.find('$') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let replaced = after.find('$').and_then(|close| {
+            let name = &after[..close];
+            let index = parameters.iter().position(|p| p == name)?;
+            Some((values[index], close))
+        });
+        match replaced {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn split_arguments(list: &str) -> Vec<String> {
@@ -382,11 +504,25 @@ impl Expander<'_> {
             keep(self);
             return;
         }
-        let mut body = definition.definition.clone();
-        for (parameter, span) in definition.arguments.iter().zip(&call.args) {
-            let value = call_text[span.start..span.end].trim();
-            body = body.replace(&format!("${parameter}$"), value);
+        if definition.is_eval {
+            self.out.diagnostics.push(
+                Diagnostic::warning(
+                    "eval-macro-not-expanded",
+                    format!("macro `{name}` has an eval-based definition (`iseval`); it is checked as an opaque fragment"),
+                )
+                .at(origin, "not expanded")
+                .with_help("its expansion is the value of an eval expression, known only when Splunk runs it"),
+            );
+            keep(self);
+            return;
         }
+        let values: Vec<&str> = call
+            .args
+            .iter()
+            .map(|span| call_text[span.start..span.end].trim())
+            .collect();
+        let values = bind_arguments(&definition.arguments, &values);
+        let body = substitute(&definition.definition, &definition.arguments, &values);
         self.expansions += 1;
         if self.out.text.len() + body.len() > MAX_EXPANDED_BYTES || self.expansions > MAX_EXPANSIONS
         {
@@ -427,6 +563,7 @@ mod tests {
                 name: name.to_string(),
                 arguments: arguments.iter().map(|a| a.to_string()).collect(),
                 definition: definition.to_string(),
+                is_eval: false,
             });
         }
         set
@@ -460,6 +597,149 @@ mod tests {
         let (span, in_macro) = expansion.map.original(Span::new(0, 5));
         assert_eq!(&text[span.start..span.end], "`m`");
         assert!(in_macro);
+    }
+
+    // The cases below follow macros.conf.spec and the Knowledge Manager Manual ("Use search
+    // macros in searches", "Search macro examples"); see the module documentation.
+
+    #[test]
+    fn a_quoted_argument_is_pasted_with_its_quotes() {
+        let set = macros(&[("drop_dm_object_name", &["object"], "rename $object$.* AS *")]);
+        let expansion = expand_text("| `drop_dm_object_name(\"Web\")`", &set);
+        assert_eq!(expansion.text, "| rename \"Web\".* AS *");
+        let expansion = expand_text("| `drop_dm_object_name(Web)`", &set);
+        assert_eq!(expansion.text, "| rename Web.* AS *");
+    }
+
+    #[test]
+    fn commas_and_parentheses_inside_quotes_do_not_split_arguments() {
+        let set = macros(&[("pair", &["a", "b"], "[$a$] [$b$]")]);
+        let expansion = expand_text("`pair(\"x, y (z)\", w)`", &set);
+        assert_eq!(expansion.text, "[\"x, y (z)\"] [w]");
+        assert!(
+            expansion.diagnostics.is_empty(),
+            "{:?}",
+            expansion.diagnostics
+        );
+    }
+
+    #[test]
+    fn escaped_quotes_stay_escaped() {
+        let set = macros(&[("say", &["text"], "search msg=$text$")]);
+        let expansion = expand_text(r#"`say("He said \"hello!\"")`"#, &set);
+        assert_eq!(expansion.text, r#"search msg="He said \"hello!\"""#);
+    }
+
+    #[test]
+    fn unquoted_arguments_are_trimmed() {
+        let set = macros(&[("ctime", &["field"], "convert ctime($field$)")]);
+        let expansion = expand_text("`ctime( firstTime )`", &set);
+        assert_eq!(expansion.text, "convert ctime(firstTime)");
+    }
+
+    #[test]
+    fn arguments_are_replaced_inside_quotes_and_everywhere() {
+        let set = macros(&[("m", &["f"], "search \"$f$\" $f$=1 '$f$'")]);
+        let expansion = expand_text("`m(user)`", &set);
+        assert_eq!(expansion.text, "search \"user\" user=1 'user'");
+    }
+
+    #[test]
+    fn dollars_that_name_no_argument_stay_and_values_are_not_substituted_again() {
+        let set = macros(&[("m", &["a", "b"], "eval x=\"$a$ $b$ $c$\"")]);
+        let expansion = expand_text("`m($b$, 2)`", &set);
+        assert_eq!(expansion.text, "eval x=\"$b$ 2 $c$\"");
+    }
+
+    #[test]
+    fn arguments_bind_by_name_when_every_argument_is_named() {
+        let set = macros(&[
+            ("iis_search", &["fragment"], "sourcetype=iis /$fragment$/"),
+            ("range", &["low", "high"], "x>$low$ x<$high$"),
+        ]);
+        let expansion = expand_text("`iis_search(fragment=TM)`", &set);
+        assert_eq!(expansion.text, "sourcetype=iis /TM/");
+        let expansion = expand_text("`range(high=9, low=1)`", &set);
+        assert_eq!(expansion.text, "x>1 x<9");
+        // Not every argument named with the definition's names: by position, as written.
+        let expansion = expand_text("`range(high=9, 1)`", &set);
+        assert_eq!(expansion.text, "x>high=9 x<1");
+        let expansion = expand_text("`range(low=1, low=2)`", &set);
+        assert_eq!(expansion.text, "x>low=1 x<low=2");
+    }
+
+    #[test]
+    fn overloads_are_told_apart_by_argument_count() {
+        let set = macros(&[
+            ("m", &[], "zero"),
+            ("m", &["a"], "one $a$"),
+            ("m", &["a", "b"], "two $a$ $b$"),
+        ]);
+        let expansion = expand_text("`m` `m()` `m(x)` `m(x, y)`", &set);
+        assert_eq!(expansion.text, "zero zero one x two x y");
+        let expansion = expand_text("`m(x, y, z)`", &set);
+        assert_eq!(expansion.text, "`m(x, y, z)`");
+        assert_eq!(expansion.diagnostics[0].code, "unknown-macro");
+    }
+
+    #[test]
+    fn nested_macros_receive_substituted_arguments() {
+        let set = macros(&[
+            (
+                "outer",
+                &["object"],
+                "`inner(\"$object$\")` | `drop($object$)`",
+            ),
+            ("inner", &["name"], "tag=$name$"),
+            ("drop", &["o"], "rename $o$.* AS *"),
+        ]);
+        let expansion = expand_text("`outer(Processes)`", &set);
+        assert_eq!(
+            expansion.text,
+            "tag=\"Processes\" | rename Processes.* AS *"
+        );
+        assert!(
+            expansion.diagnostics.is_empty(),
+            "{:?}",
+            expansion.diagnostics
+        );
+    }
+
+    #[test]
+    fn eval_based_macros_are_opaque() {
+        let mut set = Macros::default();
+        set.insert(MacroDefinition {
+            name: "e".into(),
+            arguments: vec![],
+            definition: "\"index=\" . \"main\"".into(),
+            is_eval: true,
+        });
+        let expansion = expand_text("`e` x", &set);
+        assert_eq!(expansion.text, "`e` x");
+        assert_eq!(expansion.diagnostics[0].code, "eval-macro-not-expanded");
+    }
+
+    #[test]
+    fn macros_conf_reads_iseval_and_json_reads_overload_names() {
+        let file = Arc::new(SourceFile::new(
+            "macros.conf",
+            "[e(1)]\nargs = x\ndefinition = \"a\" . $x$\niseval = true\n[p]\ndefinition = b\n",
+        ));
+        let set = Macros::from_conf(&file).unwrap();
+        assert!(set.get("e", 1).unwrap().is_eval);
+        assert!(!set.get("p", 0).unwrap().is_eval);
+        let file = Arc::new(SourceFile::new(
+            "m.jsonl",
+            "{\"name\": \"m(2)\", \"definition\": \"$a$ $b$\", \"arguments\": [\"a\", \"b\"]}\n",
+        ));
+        let set = Macros::from_json_lines(&file).unwrap();
+        assert_eq!(set.get("m", 2).unwrap().definition, "$a$ $b$");
+        let file = Arc::new(SourceFile::new(
+            "m.jsonl",
+            "{\"name\": \"m(3)\", \"definition\": \"x\", \"arguments\": [\"a\"]}\n",
+        ));
+        let error = Macros::from_json_lines(&file).unwrap_err();
+        assert_eq!(error.code, "invalid-macros-file");
     }
 
     #[test]

@@ -43,6 +43,21 @@ impl SplCheckOptions {
             macros: macros.map(Macros::load).transpose()?,
         })
     }
+
+    /// Options from several macro files (`--macros A --macros B`): a later file's definition
+    /// of the same name and argument count wins, as a local macros.conf over a default one.
+    /// No file: macros are opaque.
+    pub fn from_macros_files(paths: &[impl AsRef<Path>]) -> Result<SplCheckOptions, Diagnostic> {
+        let mut merged: Option<Macros> = None;
+        for path in paths {
+            let loaded = Macros::load(path.as_ref())?;
+            match &mut merged {
+                Some(macros) => macros.merge(loaded),
+                None => merged = Some(loaded),
+            }
+        }
+        Ok(SplCheckOptions { macros: merged })
+    }
 }
 
 /// Validates one SPL search (the whole text of `source`).
@@ -196,6 +211,7 @@ mod tests {
             name: "bad".into(),
             arguments: vec![],
             definition: "stats nosuchfn(x)".into(),
+            is_eval: false,
         });
         let file = Arc::new(SourceFile::new("t.spl", "index=a | `bad`"));
         let options = SplCheckOptions { macros: Some(set) };

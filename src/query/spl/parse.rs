@@ -277,7 +277,7 @@ fn build_arg(pair: Pair<Rule>) -> Arg {
     let span = span_of(&pair);
     let kind = match pair.as_rule() {
         Rule::arg_word => ArgKind::Word,
-        Rule::quoted => ArgKind::Quoted,
+        Rule::quoted | Rule::quoted_word => ArgKind::Quoted,
         Rule::single_quoted => ArgKind::SingleQuoted,
         Rule::comma => ArgKind::Comma,
         Rule::option => {
