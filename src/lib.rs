@@ -16,6 +16,7 @@ pub mod eval;
 pub mod export;
 pub mod ir;
 pub mod lint;
+pub mod lsp;
 pub mod mapping;
 pub mod query;
 pub mod rule;

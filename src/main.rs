@@ -101,6 +101,19 @@ enum Command {
     /// Work with hand-written queries.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// Language server over stdio: `siemc check` diagnostics, hover, completion, fixes and
+    /// compiled queries in the editor.
+    Lsp {
+        /// Targets to compile for and check against.
+        #[arg(long, value_enum, default_value = "all")]
+        target: CheckTargetArg,
+        /// Extra mapping file (repeatable; each applies to the target it names).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+        /// Quiet time after a change before the document is checked.
+        #[arg(long, value_name = "MS", default_value_t = 150)]
+        debounce: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,8 +292,25 @@ fn main() -> ExitCode {
             templates,
             es,
         }),
+        Command::Lsp {
+            target,
+            mappings,
+            debounce,
+        } => cli::lsp::run(&cli::lsp::LspArgs {
+            targets: check_targets(target),
+            mappings,
+            debounce_ms: debounce,
+        }),
     };
     ExitCode::from(code)
+}
+
+fn check_targets(target: CheckTargetArg) -> Vec<Target> {
+    match target {
+        CheckTargetArg::Kql => vec![Target::Kql],
+        CheckTargetArg::Spl => vec![Target::Spl],
+        CheckTargetArg::All => vec![Target::Kql, Target::Spl],
+    }
 }
 
 fn diagnostic_format(format: DiagnosticFormatArg) -> cli::DiagnosticFormat {

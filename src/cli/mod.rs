@@ -5,6 +5,7 @@
 pub mod check;
 pub mod compile;
 pub mod export;
+pub mod lsp;
 pub mod query_check;
 pub mod test;
 

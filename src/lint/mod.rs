@@ -208,6 +208,8 @@ pub struct LintOutcome {
     pub io_error: bool,
     /// Problems of `siemc.toml` files (usage errors, exit code 2).
     pub config_problems: Vec<Diagnostic>,
+    /// The id and name of every document checked (what correlations can refer to).
+    pub identities: Vec<Identity>,
 }
 
 /// Identities of a checked document, for the checks across files.
@@ -272,12 +274,19 @@ impl Linter {
     pub fn check_paths(&self, paths: &[PathBuf]) -> LintOutcome {
         let reports: Vec<FileReport> =
             crate::compile::parallel_map(paths, |path| self.check_path(path));
-        self.finish(reports)
+        self.finish(reports, &[])
     }
 
     /// Checks one source file (already read), e.g. for tests.
     pub fn check_source(&self, file: &Arc<SourceFile>) -> LintOutcome {
-        self.finish(vec![self.check_file(file)])
+        self.finish(vec![self.check_file(file)], &[])
+    }
+
+    /// Checks one source file as part of a larger set whose documents are `context` (the
+    /// identities of the other files, e.g. an editor's workspace): correlation references and
+    /// duplicate ids are checked against them; only `file`'s diagnostics are returned.
+    pub fn check_source_in(&self, file: &Arc<SourceFile>, context: &[Identity]) -> LintOutcome {
+        self.finish(vec![self.check_file(file)], context)
     }
 
     fn check_path(&self, path: &Path) -> FileReport {
@@ -334,11 +343,16 @@ impl Linter {
     }
 
     /// Checks across files, severities from the catalogue, suppressions, order.
-    fn finish(&self, mut reports: Vec<FileReport>) -> LintOutcome {
-        let identities: Vec<Identity> = reports
+    fn finish(&self, mut reports: Vec<FileReport>, context: &[Identity]) -> LintOutcome {
+        let checked: Vec<Identity> = reports
             .iter()
             .flat_map(|r| r.identities.iter().cloned())
             .collect();
+        let mut identities: Vec<Identity> = checked.iter().chain(context).cloned().collect();
+        if !context.is_empty() {
+            // Path order, as `siemc check DIR` walks it: the later file is the duplicate.
+            identities.sort_by(|a, b| a.file.path().cmp(b.file.path()));
+        }
         let mut cross_file: Vec<Diagnostic> = metadata::duplicate_ids(&identities);
         for report in &reports {
             for correlation_rule in &report.correlations {
@@ -398,6 +412,7 @@ impl Linter {
             outcome.diagnostics.extend(kept);
         }
         outcome.config_problems = config_cache.problems;
+        outcome.identities = checked;
         outcome
     }
 }

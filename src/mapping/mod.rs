@@ -131,7 +131,15 @@ impl Mapping {
     /// The most specific entry whose every logsource key matches the rule's; among equally
     /// specific entries the later file wins, and within a file the first entry.
     pub fn find_source(&self, rule: &Rule) -> Option<(&MappingFile, &SourceEntry)> {
-        let keys = rule.logsource.keys();
+        self.find_source_for(&rule.logsource)
+    }
+
+    /// [`Mapping::find_source`] for a log source alone (an editor asks before the rule loads).
+    pub fn find_source_for(
+        &self,
+        logsource: &crate::rule::LogSource,
+    ) -> Option<(&MappingFile, &SourceEntry)> {
+        let keys = logsource.keys();
         let mut best: Option<(usize, usize, &MappingFile, &SourceEntry)> = None;
         for (file_index, file) in self.files.iter().enumerate() {
             for entry in &file.sources {

@@ -646,7 +646,9 @@ impl DocumentLoader<'_> {
                     .in_file(self.file)
                     .at(span, "not a Sigma modifier");
                     diagnostic = match suggestion {
-                        Some(s) => diagnostic.with_help(format!("did you mean `{s}`?")),
+                        Some(s) => diagnostic
+                            .with_help(format!("did you mean `{s}`?"))
+                            .with_rename(span, name, s),
                         None => diagnostic.with_help(
                             "see the Sigma modifiers appendix for the modifiers that exist",
                         ),
