@@ -207,7 +207,9 @@ fn uri(path: &Path) -> String {
 
 /// A fresh directory for one test.
 fn workspace(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lsp").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lsp")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     // A `.git` marks the repository root: siemc.toml is not searched above it.
@@ -217,7 +219,10 @@ fn workspace(name: &str) -> PathBuf {
 
 /// The LSP position (UTF-16 column) of the first `needle` on the line holding `anchor`.
 fn position_of(text: &str, anchor: &str, needle: &str) -> Value {
-    let line_start = text.find(anchor).map(|i| text[..i].rfind('\n').map_or(0, |n| n + 1)).unwrap();
+    let line_start = text
+        .find(anchor)
+        .map(|i| text[..i].rfind('\n').map_or(0, |n| n + 1))
+        .unwrap();
     let line_number = text[..line_start].matches('\n').count();
     let line = &text[line_start..];
     let column = line.find(needle).unwrap();
@@ -225,7 +230,10 @@ fn position_of(text: &str, anchor: &str, needle: &str) -> Value {
 }
 
 fn codes(diagnostics: &[Value]) -> Vec<&str> {
-    diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect()
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
 }
 
 const RULE: &str = "title: Whoami from an unusual parent — ünïcode 😀
@@ -266,9 +274,17 @@ fn diagnostics_hover_completion_actions_and_queries() {
     let cli_codes: Vec<String> = String::from_utf8(check.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["code"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
-    assert_eq!(found, cli_codes, "the editor sees what `siemc check` prints");
+    assert_eq!(
+        found, cli_codes,
+        "the editor sees what `siemc check` prints"
+    );
     let tactic = diagnostics
         .iter()
         .find(|d| d["code"] == "unknown-attack-tactic")
@@ -277,8 +293,11 @@ fn diagnostics_hover_completion_actions_and_queries() {
         tactic["range"]["start"],
         position_of(RULE, "tags:", "attack.privilege_escalation")
     );
-    assert_eq!(tactic["range"]["end"]["character"].as_u64().unwrap()
-        - tactic["range"]["start"]["character"].as_u64().unwrap(), 27);
+    assert_eq!(
+        tactic["range"]["end"]["character"].as_u64().unwrap()
+            - tactic["range"]["start"]["character"].as_u64().unwrap(),
+        27
+    );
     assert!(
         tactic["message"]
             .as_str()
@@ -286,7 +305,10 @@ fn diagnostics_hover_completion_actions_and_queries() {
             .contains("help: did you mean `attack.privilege-escalation`?"),
         "{tactic}"
     );
-    let tag = diagnostics.iter().find(|d| d["code"] == "invalid-tag").unwrap();
+    let tag = diagnostics
+        .iter()
+        .find(|d| d["code"] == "invalid-tag")
+        .unwrap();
     // `'Ünï😀'` with its quotes: 😀 counts two UTF-16 units.
     assert_eq!(tag["range"]["start"], position_of(RULE, "tags:", "'Ünï"));
     assert_eq!(
@@ -301,7 +323,10 @@ fn diagnostics_hover_completion_actions_and_queries() {
             "textDocument/hover",
             json!({"textDocument": {"uri": uri}, "position": position_of(RULE, anchor, needle)}),
         );
-        reply["result"]["contents"]["value"].as_str().unwrap_or_default().to_string()
+        reply["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     };
     let modifier = hover(&mut client, "CommandLine|", "contains");
     assert!(modifier.contains("anywhere in the field"), "{modifier}");
@@ -311,9 +336,15 @@ fn diagnostics_hover_completion_actions_and_queries() {
         "{field}"
     );
     let technique = hover(&mut client, "tags:", "t1033");
-    assert!(technique.contains("T1033") && technique.contains("Discovery"), "{technique}");
+    assert!(
+        technique.contains("T1033") && technique.contains("Discovery"),
+        "{technique}"
+    );
     let logsource = hover(&mut client, "product:", "windows");
-    assert!(logsource.contains("table `DeviceProcessEvents`"), "{logsource}");
+    assert!(
+        logsource.contains("table `DeviceProcessEvents`"),
+        "{logsource}"
+    );
 
     // Completion: modifiers after `|`, keys, log source values, fields of the log source.
     let complete = |client: &mut Client, text: &str, version: i64| -> Vec<String> {
@@ -347,9 +378,15 @@ fn diagnostics_hover_completion_actions_and_queries() {
         5,
     );
     assert!(fields.contains(&"CommandLine".to_string()), "{fields:?}");
-    assert!(fields.contains(&"ProcessCommandLine".to_string()), "schema columns too");
+    assert!(
+        fields.contains(&"ProcessCommandLine".to_string()),
+        "schema columns too"
+    );
     let tags = complete(&mut client, "tags:\n    - attack.t10", 6);
-    assert!(tags.contains(&"attack.t1033".to_string()) && tags.contains(&"attack.execution".to_string()));
+    assert!(
+        tags.contains(&"attack.t1033".to_string())
+            && tags.contains(&"attack.execution".to_string())
+    );
 
     // Back to the rule; its last check answers the code actions.
     client.notify(
@@ -371,8 +408,13 @@ fn diagnostics_hover_completion_actions_and_queries() {
     let edit = &fix["edit"]["changes"][uri.as_str()][0];
     assert_eq!(edit["newText"], "test");
     assert_eq!(edit["range"]["start"], status);
-    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
-    assert!(titles.contains(&"Show compiled KQL query") && titles.contains(&"Show compiled SPL search"));
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Show compiled KQL query") && titles.contains(&"Show compiled SPL search")
+    );
 
     // Applying the fix as an incremental change removes the diagnostic.
     client.drain();
@@ -395,7 +437,9 @@ fn diagnostics_hover_completion_actions_and_queries() {
             "workspace/executeCommand",
             json!({"command": command["command"]["command"], "arguments": command["command"]["arguments"]}),
         );
-        let query = reply["result"].as_str().unwrap_or_else(|| panic!("{reply}"));
+        let query = reply["result"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{reply}"));
         let fixed = RULE.replace("status: testing", "status: test");
         std::fs::write(&path, &fixed).unwrap();
         let compiled = Command::new(env!("CARGO_BIN_EXE_siemc"))
@@ -403,7 +447,10 @@ fn diagnostics_hover_completion_actions_and_queries() {
             .arg(&path)
             .output()
             .unwrap();
-        assert_eq!(query.trim(), String::from_utf8(compiled.stdout).unwrap().trim());
+        assert_eq!(
+            query.trim(),
+            String::from_utf8(compiled.stdout).unwrap().trim()
+        );
     }
     assert!(client.finish().success());
 }
@@ -468,7 +515,10 @@ fn correlation_references_follow_the_workspace_and_open_documents() {
         .filter(|d| d["code"] == "correlation-unknown-rule")
         .collect();
     assert_eq!(unknown.len(), 1, "{diagnostics:#?}");
-    assert_eq!(unknown[0]["range"]["start"], position_of(CORRELATION, "- locked_out", "locked_out"));
+    assert_eq!(
+        unknown[0]["range"]["start"],
+        position_of(CORRELATION, "- locked_out", "locked_out")
+    );
 
     // Go to definition of a reference: the `name:` of the rule in its file.
     let reply = client.request(
@@ -479,17 +529,22 @@ fn correlation_references_follow_the_workspace_and_open_documents() {
     let locations = reply["result"].as_array().unwrap();
     assert_eq!(locations.len(), 1, "{reply}");
     assert_eq!(locations[0]["uri"], uri(&dir.join("failed_logon.yml")));
-    assert_eq!(locations[0]["range"]["start"], position_of(BASE, "name:", "failed_logon"));
+    assert_eq!(
+        locations[0]["range"]["start"],
+        position_of(BASE, "name:", "failed_logon")
+    );
 
     // Opening the rule it lacked re-checks the correlation that references it.
     client.drain();
     let locked = uri(&dir.join("locked_out.yml"));
     client.open(&locked, LOCKED);
     let again = client.wait_for(|m| {
-        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == correlation.as_str()
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == correlation.as_str()
     });
     assert!(
-        !codes(again["params"]["diagnostics"].as_array().unwrap()).contains(&"correlation-unknown-rule"),
+        !codes(again["params"]["diagnostics"].as_array().unwrap())
+            .contains(&"correlation-unknown-rule"),
         "{again}"
     );
 
@@ -499,7 +554,9 @@ fn correlation_references_follow_the_workspace_and_open_documents() {
         "workspace/executeCommand",
         json!({"command": "siemc.showQuery", "arguments": [correlation, "kql", 0]}),
     );
-    let query = reply["result"].as_str().unwrap_or_else(|| panic!("{reply}"));
+    let query = reply["result"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{reply}"));
     let compiled = Command::new(env!("CARGO_BIN_EXE_siemc"))
         .args(["compile", "--target", "kql", "--format", "json"])
         .arg(&dir)
@@ -518,17 +575,28 @@ fn correlation_references_follow_the_workspace_and_open_documents() {
 #[test]
 fn siemc_toml_applies_as_on_the_command_line() {
     let dir = workspace("config");
-    std::fs::write(dir.join("siemc.toml"), "[check]\nignore = [\"invalid-status\"]\n").unwrap();
+    std::fs::write(
+        dir.join("siemc.toml"),
+        "[check]\nignore = [\"invalid-status\"]\n",
+    )
+    .unwrap();
     let path = dir.join("rule.yml");
     let rule_uri = uri(&path);
     let mut client = Client::start(&[], Some(&dir));
     client.open(&rule_uri, RULE);
     let diagnostics = client.diagnostics(&rule_uri, 1);
-    assert!(!codes(&diagnostics).contains(&"invalid-status"), "{diagnostics:#?}");
+    assert!(
+        !codes(&diagnostics).contains(&"invalid-status"),
+        "{diagnostics:#?}"
+    );
     assert!(codes(&diagnostics).contains(&"unknown-attack-tactic"));
 
     // A broken siemc.toml is reported on that file, as `siemc check` reports it.
-    std::fs::write(dir.join("siemc.toml"), "[check]\nignore = [\"invalid-statsu\"]\n").unwrap();
+    std::fs::write(
+        dir.join("siemc.toml"),
+        "[check]\nignore = [\"invalid-statsu\"]\n",
+    )
+    .unwrap();
     client.notify(
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": uri(&dir.join("siemc.toml")), "type": 2}]}),
@@ -539,8 +607,16 @@ fn siemc_toml_applies_as_on_the_command_line() {
     });
     let problem = &published["params"]["diagnostics"][0];
     assert_eq!(problem["code"], "invalid-config");
-    assert_eq!(problem["range"]["start"], json!({"line": 1, "character": 10}));
-    assert!(problem["message"].as_str().unwrap().contains("did you mean `invalid-status`?"));
+    assert_eq!(
+        problem["range"]["start"],
+        json!({"line": 1, "character": 10})
+    );
+    assert!(
+        problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `invalid-status`?")
+    );
     assert!(client.finish().success());
 }
 
@@ -578,20 +654,30 @@ fn malformed_frames_json_and_text_never_stop_the_server() {
         .iter()
         .filter(|m| m["method"] == "window/logMessage" && m["params"]["type"] == 1)
         .count();
-    assert!(problems >= 4, "each bad frame is logged: {:#?}", client.backlog);
+    assert!(
+        problems >= 4,
+        "each bad frame is logged: {:#?}",
+        client.backlog
+    );
 
     // Lone surrogate escapes in the document text become U+FFFD; positions stay UTF-16.
     let lone = did_open("untitled:lone", b"\\ud800");
     client.send_raw(&lone);
     let diagnostics = client.diagnostics("untitled:lone", 1);
-    let tactic = diagnostics.iter().find(|d| d["code"] == "unknown-attack-tactic").unwrap();
+    let tactic = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-attack-tactic")
+        .unwrap();
     // `tags: [attack.t1033, '` is 22 units, U+FFFD one, `', ` three.
     assert_eq!(tactic["range"]["start"]["character"], 26, "{tactic}");
 
     // Raw invalid UTF-8 bytes inside the JSON string: decoded as U+FFFD, still checked.
     client.send_raw(&did_open("untitled:bytes", &[0xE9, 0xFF]));
     let diagnostics = client.diagnostics("untitled:bytes", 1);
-    let tactic = diagnostics.iter().find(|d| d["code"] == "unknown-attack-tactic").unwrap();
+    let tactic = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-attack-tactic")
+        .unwrap();
     // Two bytes, two U+FFFD.
     assert_eq!(tactic["range"]["start"]["character"], 27, "{tactic}");
 
@@ -599,7 +685,10 @@ fn malformed_frames_json_and_text_never_stop_the_server() {
     client.open("untitled:nul", "title: a\u{0}b\n");
     let diagnostics = client.diagnostics("untitled:nul", 1);
     assert_eq!(codes(&diagnostics), ["binary-file"]);
-    assert_eq!(diagnostics[0]["range"]["start"], json!({"line": 0, "character": 8}));
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({"line": 0, "character": 8})
+    );
 
     // A frame announcing more than the limit is skipped; the client then hangs up mid-frame:
     // the server ends on its own (exit code 1: no `shutdown`) instead of allocating it.
@@ -612,14 +701,20 @@ fn malformed_frames_json_and_text_never_stop_the_server() {
 #[test]
 fn ten_megabyte_document_is_refused_with_a_diagnostic_and_stays_responsive() {
     let mut client = Client::start(&[], None);
-    let mut text = String::from("title: big\nlogsource:\n    product: windows\ndetection:\n    sel:\n        CommandLine|contains:\n");
+    let mut text = String::from(
+        "title: big\nlogsource:\n    product: windows\ndetection:\n    sel:\n        CommandLine|contains:\n",
+    );
     while text.len() < 10 * 1024 * 1024 {
         text.push_str("            - 'a value that repeats to make the document large ü'\n");
     }
     let started = Instant::now();
     client.open("untitled:big", &text);
     let diagnostics = client.diagnostics("untitled:big", 1);
-    assert_eq!(codes(&diagnostics), ["file-too-large"], "as `siemc check` refuses such a file");
+    assert_eq!(
+        codes(&diagnostics),
+        ["file-too-large"],
+        "as `siemc check` refuses such a file"
+    );
     // Hover and completion on it answer (from the line), without checking it.
     let last_line = text.matches('\n').count() - 1;
     let reply = client.request(
@@ -632,7 +727,10 @@ fn ten_megabyte_document_is_refused_with_a_diagnostic_and_stays_responsive() {
         json!({"textDocument": {"uri": "untitled:big"}, "position": {"line": 5, "character": 10}}),
     );
     assert!(reply["result"].is_null(), "{reply}");
-    eprintln!("10 MB document: diagnostics and two replies in {:?}", started.elapsed());
+    eprintln!(
+        "10 MB document: diagnostics and two replies in {:?}",
+        started.elapsed()
+    );
     // Shrinking it back to a rule checks it normally.
     client.notify(
         "textDocument/didChange",
@@ -679,9 +777,15 @@ fn ten_thousand_rapid_changes_publish_the_last_state() {
     let last = changes + 1;
     let diagnostics = client.diagnostics(uri, last);
     let total = started.elapsed();
-    let level = diagnostics.iter().find(|d| d["code"] == "invalid-level").unwrap();
+    let level = diagnostics
+        .iter()
+        .find(|d| d["code"] == "invalid-level")
+        .unwrap();
     assert!(
-        level["message"].as_str().unwrap().contains(&format!("`l{last}`")),
+        level["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("`l{last}`")),
         "{level}"
     );
     // Debounced: far fewer checks than changes.
@@ -710,7 +814,10 @@ fn re_checking_one_document_takes_milliseconds() {
     for i in 0..300 {
         std::fs::write(
             dir.join(format!("rule_{i}.yml")),
-            RULE.replace("0b7ed1a6-3c6c-4b43-9a0e-7d8f2f4c1a55", &format!("0b7ed1a6-3c6c-4b43-9a0e-{i:012}")),
+            RULE.replace(
+                "0b7ed1a6-3c6c-4b43-9a0e-7d8f2f4c1a55",
+                &format!("0b7ed1a6-3c6c-4b43-9a0e-{i:012}"),
+            ),
         )
         .unwrap();
     }
@@ -731,7 +838,10 @@ fn re_checking_one_document_takes_milliseconds() {
     }
     times.sort();
     let median = times[times.len() / 2];
-    eprintln!("re-check of one document in a 300-rule workspace, change to diagnostics: median {median:?}, max {:?}", times.last().unwrap());
+    eprintln!(
+        "re-check of one document in a 300-rule workspace, change to diagnostics: median {median:?}, max {:?}",
+        times.last().unwrap()
+    );
     assert!(median < Duration::from_secs(1), "{median:?}");
     assert!(client.finish().success());
 }

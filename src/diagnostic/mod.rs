@@ -102,7 +102,8 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     /// Fixes that can be applied as they are (a did-you-mean rename, an escape, a quoting).
-    pub suggestions: Vec<Suggestion>,
+    /// A boxed slice keeps `Diagnostic` small: it travels in every `Result` of the stages.
+    pub suggestions: Box<[Suggestion]>,
 }
 
 impl Diagnostic {
@@ -114,7 +115,7 @@ impl Diagnostic {
             file: None,
             labels: Vec::new(),
             help: None,
-            suggestions: Vec::new(),
+            suggestions: Box::default(),
         }
     }
 
@@ -162,11 +163,13 @@ impl Diagnostic {
         replacement: impl Into<String>,
         title: impl Into<String>,
     ) -> Diagnostic {
-        self.suggestions.push(Suggestion {
+        let mut suggestions = std::mem::take(&mut self.suggestions).into_vec();
+        suggestions.push(Suggestion {
             span,
             replacement: replacement.into(),
             title: title.into(),
         });
+        self.suggestions = suggestions.into_boxed_slice();
         self
     }
 

@@ -547,6 +547,8 @@ impl Server<'_> {
 
     /// Publishes the problems of the `siemc.toml` files the open documents use on those files
     /// (and clears the ones fixed since).
+    // `Uri` hashes and compares by its text; its interior mutability is a parse cache.
+    #[allow(clippy::mutable_key_type)]
     fn publish_config_problems(&mut self) {
         let mut current: HashMap<Uri, Vec<lsp_types::Diagnostic>> = HashMap::new();
         let mut seen: HashSet<(String, String)> = HashSet::new();

@@ -221,29 +221,26 @@ fn replace_lone_surrogates(json: &str) -> String {
     let mut last = 0;
     let mut backslashes = 0usize;
     while i < bytes.len() {
-        if bytes[i] == b'\\' && backslashes % 2 == 0 {
-            if let Some(unit) = escape_at(i) {
-                let is_high = (0xD800..0xDC00).contains(&unit);
-                let is_low = (0xDC00..0xE000).contains(&unit);
-                let paired_low = is_high
-                    && escape_at(i + 6).is_some_and(|next| (0xDC00..0xE000).contains(&next));
-                if paired_low {
-                    i += 12;
-                    backslashes = 0;
-                    continue;
-                }
-                if is_high || is_low {
-                    out.push_str(&json[last..i]);
-                    out.push_str("\\uFFFD");
-                    i += 6;
-                    last = i;
-                    backslashes = 0;
-                    continue;
-                }
+        if bytes[i] == b'\\'
+            && backslashes.is_multiple_of(2)
+            && let Some(unit) = escape_at(i)
+        {
+            let is_high = (0xD800..0xDC00).contains(&unit);
+            let is_low = (0xDC00..0xE000).contains(&unit);
+            let paired =
+                is_high && escape_at(i + 6).is_some_and(|next| (0xDC00..0xE000).contains(&next));
+            if paired {
+                i += 12;
+            } else if is_high || is_low {
+                out.push_str(&json[last..i]);
+                out.push_str("\\uFFFD");
                 i += 6;
-                backslashes = 0;
-                continue;
+                last = i;
+            } else {
+                i += 6;
             }
+            backslashes = 0;
+            continue;
         }
         backslashes = if bytes[i] == b'\\' {
             backslashes + 1
