@@ -74,6 +74,16 @@ impl Client {
         );
         assert_eq!(reply["result"]["serverInfo"]["name"], "siemc", "{reply}");
         client.notify("initialized", json!({}));
+        if root.is_some() {
+            // The workspace is indexed in the background; tests start from a known state.
+            client.wait_for(|m| {
+                m["method"] == "window/logMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("indexed")
+            });
+        }
         client
     }
 

@@ -34,8 +34,8 @@ use crate::diagnostic::Diagnostic;
 
 /// Serves LSP on stdin/stdout until the client says `exit` (or closes the connection).
 pub fn run_stdio(settings: Settings) -> Result<Ending, Vec<Diagnostic>> {
-    let (connection, writer) = transport::stdio();
-    let ending = server::serve(&connection, settings);
+    let (connection, waker, writer) = transport::stdio();
+    let ending = server::serve(&connection, settings, Some(waker));
     // Dropping the connection ends the writer once it has sent everything queued.
     drop(connection);
     let _ = writer.join();

@@ -9,7 +9,7 @@
 use super::analysis;
 use super::features::{self, Context, SHOW_QUERY};
 use super::position::LineIndex;
-use super::transport::TRANSPORT_PROBLEM;
+use super::transport::{TRANSPORT_PROBLEM, Waker};
 use super::workspace::{Document, Workspace, path_to_uri, uri_to_path};
 use crate::compile::Compiler;
 use crate::diagnostic::Diagnostic;
@@ -29,6 +29,7 @@ use lsp_types::{
 };
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The longest a dirty document waits for its check while changes keep coming.
@@ -65,11 +66,24 @@ struct Server<'a> {
     /// `siemc.toml` files whose problems were published, with what was published.
     config_published: HashMap<Uri, Vec<lsp_types::Diagnostic>>,
     shutdown: bool,
+    /// Wakes the loop when the workspace index built in the background is ready.
+    waker: Option<Waker>,
+    /// The index being built, and when it was started.
+    indexing: Option<(Arc<Mutex<Option<Workspace>>>, Instant)>,
 }
 
+/// The notification the background indexer wakes the loop with.
+const WORKSPACE_INDEXED: &str = "$/siemc/workspaceIndexed";
+
 /// Loads the targets' mappings (a usage error when a mapping file is bad), then serves the
-/// connection until `exit`.
-pub fn serve(connection: &Connection, settings: Settings) -> Result<Ending, Vec<Diagnostic>> {
+/// connection until `exit`. With a `waker` the workspace folder is indexed in the background
+/// (documents are checked meanwhile and again once it is ready); without, before the first
+/// message after `initialize`.
+pub fn serve(
+    connection: &Connection,
+    settings: Settings,
+    waker: Option<Waker>,
+) -> Result<Ending, Vec<Diagnostic>> {
     let linter = Linter::new(&LintOptions {
         targets: settings.targets.clone(),
         mapping_files: settings.mapping_files.clone(),
@@ -95,6 +109,8 @@ pub fn serve(connection: &Connection, settings: Settings) -> Result<Ending, Vec<
         first_dirty: None,
         config_published: HashMap::new(),
         shutdown: false,
+        waker,
+        indexing: None,
     };
     Ok(server.run())
 }
@@ -172,6 +188,8 @@ impl Server<'_> {
     }
 
     fn scan_workspace(&mut self, params: &InitializeParams) {
+        // Taken first: the waker must not outlive the indexing (see `Waker`).
+        let waker = self.waker.take();
         let mut roots: Vec<PathBuf> = params
             .workspace_folders
             .iter()
@@ -189,7 +207,48 @@ impl Server<'_> {
             return;
         }
         let started = Instant::now();
-        self.workspace = Workspace::scan(roots);
+        let Some(waker) = waker else {
+            self.workspace = Workspace::scan(roots);
+            self.indexed(started);
+            return;
+        };
+        let slot = Arc::new(Mutex::new(None));
+        self.indexing = Some((Arc::clone(&slot), started));
+        let spawned = std::thread::Builder::new()
+            .name("lsp-index".into())
+            .spawn(move || {
+                let workspace = Workspace::scan(roots);
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(workspace);
+                }
+                waker(Message::Notification(Notification::new(
+                    WORKSPACE_INDEXED.to_string(),
+                    serde_json::Value::Null,
+                )));
+            });
+        if spawned.is_err() {
+            self.indexing = None;
+        }
+    }
+
+    /// Takes the index the background job built; every open document is checked again
+    /// (duplicate ids and correlation references depend on it).
+    fn take_index(&mut self) {
+        let Some((slot, started)) = self.indexing.take() else {
+            return;
+        };
+        let Some(workspace) = slot.lock().ok().and_then(|mut s| s.take()) else {
+            return;
+        };
+        self.workspace = workspace;
+        self.indexed(started);
+        if !self.documents.is_empty() {
+            self.documents.values_mut().for_each(|d| d.dirty = true);
+            self.due = Some(Instant::now());
+        }
+    }
+
+    fn indexed(&self, started: Instant) {
         self.log(
             MessageType::INFO,
             format!(
@@ -355,6 +414,16 @@ impl Server<'_> {
             lsp_types::notification::DidOpenTextDocument::METHOD => {
                 let params = parse!(DidOpenTextDocumentParams);
                 let document = params.text_document;
+                // Files are rules by name, as `siemc check DIR` picks them (`.tests.yml` and
+                // other languages are not); unsaved buffers by their language.
+                let wanted = if document.uri.as_str().starts_with("file:") {
+                    crate::rule::is_rule_file_name(&uri_to_path(&document.uri))
+                } else {
+                    document.language_id == "yaml"
+                };
+                if !wanted {
+                    return;
+                }
                 let uri = document.uri.clone();
                 self.documents.insert(
                     uri.clone(),
@@ -423,6 +492,7 @@ impl Server<'_> {
             TRANSPORT_PROBLEM => {
                 self.transport_problem(&Notification { method, params });
             }
+            WORKSPACE_INDEXED => self.take_index(),
             _ => {}
         }
     }

@@ -21,11 +21,21 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// A header line is short; a longer one is garbage.
 const MAX_HEADER_LINE: usize = 64 * 1024;
 
+/// Delivers one message to the server loop as if it came from the client (a background job
+/// telling it that it is done). Used once, then dropped: a kept clone would keep the loop's
+/// input open after the client hangs up.
+pub type Waker = Box<dyn FnOnce(Message) + Send>;
+
 /// Starts the reader (stdin → server) and writer (server → stdout) threads; returns the
-/// server's end of the connection and the writer thread, to join after the last message.
-pub fn stdio() -> (Connection, JoinHandle<()>) {
+/// server's end of the connection, a [`Waker`] and the writer thread, to join after the last
+/// message.
+pub fn stdio() -> (Connection, Waker, JoinHandle<()>) {
     let (server, io) = Connection::memory();
     let to_server = io.sender;
+    let wake_sender = to_server.clone();
+    let waker: Waker = Box::new(move |message| {
+        let _ = wake_sender.send(message);
+    });
     std::thread::Builder::new()
         .name("lsp-reader".into())
         .spawn(move || {
@@ -48,7 +58,7 @@ pub fn stdio() -> (Connection, JoinHandle<()>) {
             let _ = output.flush();
         })
         .expect("spawn the LSP writer thread");
-    (server, writer)
+    (server, waker, writer)
 }
 
 /// Reads frames until end of input (or until `deliver` returns false), delivering each
