@@ -579,6 +579,22 @@ fn correlation_references_follow_the_workspace_and_open_documents() {
         .find(|q| q["title"] == "Many failed logons")
         .unwrap();
     assert_eq!(query, expected["query"]);
+
+    // Ids are unique across the workspace, as `siemc check DIR` sees it: the later path is
+    // the duplicate.
+    let copy = uri(&dir.join("z_copy.yml"));
+    client.open(
+        &copy,
+        &BASE.replace("name: failed_logon", "name: failed_logon_copy"),
+    );
+    let diagnostics = client.diagnostics(&copy, 1);
+    assert_eq!(codes(&diagnostics), ["duplicate-id"], "{diagnostics:#?}");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("failed_logon.yml:2:5")
+    );
     assert!(client.finish().success());
 }
 
@@ -853,5 +869,56 @@ fn re_checking_one_document_takes_milliseconds() {
         times.last().unwrap()
     );
     assert!(median < Duration::from_secs(1), "{median:?}");
+    assert!(client.finish().success());
+}
+
+#[test]
+fn show_query_compiles_the_document_at_the_line() {
+    let second = "title: Broken
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    selection:
+        Image|endswiht: '\\cmd.exe'
+    condition: selection
+";
+    let text = format!("{RULE}---\n{second}");
+    let mut client = Client::start(&[], None);
+    client.open("untitled:two", &text);
+    client.diagnostics("untitled:two", 1);
+    let show = |client: &mut Client, line: usize| {
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": "siemc.showQuery", "arguments": ["untitled:two", "kql", line]}),
+        )
+    };
+    let first = show(&mut client, 3);
+    assert!(
+        first["result"]
+            .as_str()
+            .unwrap()
+            .contains("DeviceProcessEvents"),
+        "{first}"
+    );
+    let broken_line = text[..text.find("Broken").unwrap()].matches('\n').count();
+    let broken = show(&mut client, broken_line + 2);
+    assert_eq!(broken["error"]["code"], -32803, "{broken}");
+    let message = broken["error"]["message"].as_str().unwrap();
+    let modifier_line = text[..text.find("endswiht").unwrap()].matches('\n').count() + 1;
+    assert!(
+        message.contains("unknown-modifier") && message.starts_with(&format!("{modifier_line}:")),
+        "{message}"
+    );
+    let unknown = client.request(
+        "workspace/executeCommand",
+        json!({"command": "siemc.showQuery", "arguments": ["untitled:nothing", "kql", 0]}),
+    );
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an open document")
+    );
     assert!(client.finish().success());
 }

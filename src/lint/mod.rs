@@ -348,12 +348,27 @@ impl Linter {
             .iter()
             .flat_map(|r| r.identities.iter().cloned())
             .collect();
-        let mut identities: Vec<Identity> = checked.iter().chain(context).cloned().collect();
-        if !context.is_empty() {
-            // Path order, as `siemc check DIR` walks it: the later file is the duplicate.
-            identities.sort_by(|a, b| a.file.path().cmp(b.file.path()));
-        }
-        let mut cross_file: Vec<Diagnostic> = metadata::duplicate_ids(&identities);
+        let identities: Vec<Identity> = checked.iter().chain(context).cloned().collect();
+        let mut cross_file: Vec<Diagnostic> = if context.is_empty() {
+            metadata::duplicate_ids(&identities)
+        } else {
+            // Only duplicates of the checked files' ids are reported: those identities, in
+            // path order as `siemc check DIR` walks them (the later file is the duplicate).
+            let ids: HashSet<&str> = checked
+                .iter()
+                .filter_map(|i| i.id.as_ref().map(|id| id.value.as_str()))
+                .collect();
+            let mut involved: Vec<Identity> = identities
+                .iter()
+                .filter(|i| {
+                    i.id.as_ref()
+                        .is_some_and(|id| ids.contains(id.value.as_str()))
+                })
+                .cloned()
+                .collect();
+            involved.sort_by(|a, b| a.file.path().cmp(b.file.path()));
+            metadata::duplicate_ids(&involved)
+        };
         for report in &reports {
             for correlation_rule in &report.correlations {
                 correlation::check_references(correlation_rule, &identities, &mut cross_file);

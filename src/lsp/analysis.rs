@@ -71,6 +71,28 @@ pub fn check(linter: &Linter, document: &Document, context: &[Identity]) -> Anal
     }
 }
 
+/// The analysis of a document the checker failed on: one diagnostic saying so.
+pub fn failed(document: &Document) -> Analysis {
+    let file = Arc::new(SourceFile::new(&document.path, document.text.clone()));
+    let diagnostic = Diagnostic::error(
+        "internal-error",
+        "siemc failed while checking this document; please report it with the document",
+    )
+    .in_file(&file)
+    .at(Span::new(0, 0), "");
+    Analysis {
+        version: document.version,
+        findings: vec![Finding {
+            lsp: to_lsp(&diagnostic, &document.uri, &file.text, &document.index),
+            diagnostic,
+        }],
+        file,
+        identities: Vec::new(),
+        has_correlation: false,
+        config_problems: Vec::new(),
+    }
+}
+
 /// The document as a checkable source, or the diagnostic `siemc check` gives such a file
 /// (too large, binary).
 fn source(document: &Document) -> Result<Arc<SourceFile>, Diagnostic> {

@@ -502,10 +502,7 @@ pub fn code_actions(
     }
     let offset = document.index.offset(&document.text, range.start);
     let (documents, _) = rule::load_rule_file(&analysis.file);
-    let compilable = documents
-        .iter()
-        .rev()
-        .find(|d| document_span(d).start <= offset)
+    let compilable = document_at(&analysis.file, &documents, offset)
         .is_some_and(|d| !matches!(d, RuleDocument::Filter(_)));
     if compilable {
         let line = range.start.line;
@@ -532,12 +529,28 @@ pub fn code_actions(
     actions
 }
 
-fn document_span(document: &RuleDocument) -> crate::diagnostic::Span {
-    match document {
-        RuleDocument::Detection(rule) => rule.span,
-        RuleDocument::Correlation(correlation) => correlation.span,
-        RuleDocument::Filter(filter) => filter.span,
-    }
+/// The loaded document of the YAML document holding `offset` (the first one before any);
+/// `None` when that document did not load.
+fn document_at<'a>(
+    file: &Arc<SourceFile>,
+    documents: &'a [RuleDocument],
+    offset: usize,
+) -> Option<&'a RuleDocument> {
+    let (yaml, _) = crate::yaml::load_documents(file);
+    let index = yaml
+        .iter()
+        .rev()
+        .find(|d| d.root.span.start <= offset)
+        .or(yaml.first())
+        .map_or(0, |d| d.index);
+    documents.iter().find(|d| {
+        let document = match d {
+            RuleDocument::Detection(rule) => rule.document,
+            RuleDocument::Correlation(correlation) => correlation.document,
+            RuleDocument::Filter(filter) => filter.document,
+        };
+        document == index
+    })
 }
 
 /// `siemc.showQuery [uri, target, line]`: the query `siemc compile` prints for the rule
@@ -578,14 +591,9 @@ pub fn show_query(
         Position::new(u32::try_from(line).unwrap_or(u32::MAX), 0),
     );
     let (documents, diagnostics) = rule::load_rule_file(&file);
-    let Some(chosen) = documents
-        .iter()
-        .rev()
-        .find(|d| document_span(d).start <= offset)
-        .or(documents.first())
-    else {
+    let Some(chosen) = document_at(&file, &documents, offset) else {
         let errors: Vec<Diagnostic> = diagnostics.into_iter().filter(|d| d.is_error()).collect();
-        return Err(describe(&errors, "the document holds no rule that loads"));
+        return Err(describe(&errors, "no rule loads at this position"));
     };
     match chosen {
         RuleDocument::Detection(rule) => compiler

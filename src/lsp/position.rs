@@ -10,6 +10,9 @@ use lsp_types::{Position, Range};
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
+    /// Lines holding a non-ASCII byte (elsewhere a column is a byte count: long ASCII
+    /// lines convert in constant time).
+    non_ascii: Vec<bool>,
     len: usize,
 }
 
@@ -17,6 +20,7 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut line_starts = vec![0];
+        let mut non_ascii = vec![false];
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
@@ -26,12 +30,20 @@ impl LineIndex {
                     i += 1;
                 }
                 b'\r' => line_starts.push(i + 1),
-                _ => {}
+                byte => {
+                    if byte >= 0x80 {
+                        *non_ascii.last_mut().expect("one line at least") = true;
+                    }
+                    i += 1;
+                    continue;
+                }
             }
+            non_ascii.push(false);
             i += 1;
         }
         LineIndex {
             line_starts,
+            non_ascii,
             len: text.len(),
         }
     }
@@ -47,7 +59,11 @@ impl LineIndex {
             Err(next) => next - 1,
         };
         let start = self.line_starts[line];
-        let character: usize = text[start..offset].chars().map(char::len_utf16).sum();
+        let character: usize = if self.non_ascii[line] {
+            text[start..offset].chars().map(char::len_utf16).sum()
+        } else {
+            offset - start
+        };
         Position::new(to_u32(line), to_u32(character))
     }
 
@@ -64,6 +80,9 @@ impl LineIndex {
             return text.len();
         };
         let end = self.line_content_end(text, line);
+        if !self.non_ascii[line] {
+            return (start + position.character as usize).min(end);
+        }
         let mut units = 0usize;
         for (index, c) in text[start..end].char_indices() {
             let next = units + c.len_utf16();

@@ -581,7 +581,22 @@ impl Server<'_> {
                 )
                 .collect()
         };
-        let analysis = analysis::check(&self.linter, document, &context);
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analysis::check(&self.linter, document, &context)
+        }));
+        let analysis = match checked {
+            Ok(analysis) => analysis,
+            Err(_) => {
+                self.log(
+                    MessageType::ERROR,
+                    format!(
+                        "siemc lsp failed checking {} (a bug: please report it with the document)",
+                        document.uri.as_str()
+                    ),
+                );
+                analysis::failed(document)
+            }
+        };
         let names_changed = document.analysis.as_ref().is_none_or(|old| {
             identity_values(&old.identities) != identity_values(&analysis.identities)
         });
