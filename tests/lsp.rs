@@ -397,6 +397,17 @@ fn diagnostics_hover_completion_actions_and_queries() {
         tags.contains(&"attack.t1033".to_string())
             && tags.contains(&"attack.execution".to_string())
     );
+    let condition = complete(
+        &mut client,
+        "detection:\n    selection:\n        Image: x\n    filter_admin:\n        User: y\n    condition: selection and not fil",
+        6,
+    );
+    assert!(
+        condition.contains(&"filter_admin".to_string()) && condition.contains(&"not".to_string()),
+        "{condition:?}"
+    );
+    let flow = complete(&mut client, "title: x\ntags: [attack.t1033, attack.disc", 6);
+    assert!(flow.contains(&"attack.discovery".to_string()), "{flow:?}");
 
     // Back to the rule; its last check answers the code actions.
     client.notify(

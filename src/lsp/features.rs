@@ -301,11 +301,27 @@ pub fn completion(
         (SlotKind::Value { key }, ["correlation"]) if key == "type" => {
             values(crate::lint::correlation::TYPES)
         }
+        (SlotKind::Value { key }, []) if key == "tags" => tag_items(),
+        (SlotKind::Value { key }, ["detection"]) if key == "condition" => {
+            condition_items(document, offset)
+        }
         (SlotKind::Item, ["tags"]) => tag_items(),
         (SlotKind::Item, ["correlation", "rules"]) => rule_items(context),
         _ => Vec::new(),
     };
-    let range = document.index.range(text, slot.word_start, offset);
+    // A value may hold several words (`sel and not fil`, `[attack.t1059, attack.`): only the
+    // last one is replaced.
+    let word_start = match slot.kind {
+        SlotKind::Value { .. } => {
+            let typed = &text[slot.word_start.min(offset)..offset];
+            let last = typed
+                .rfind(|c: char| c.is_whitespace() || ",[](){}'\"".contains(c))
+                .map_or(0, |i| i + 1);
+            slot.word_start + last
+        }
+        _ => slot.word_start,
+    };
+    let range = document.index.range(text, word_start, offset);
     for item in &mut items {
         item.text_edit = Some(CompletionTextEdit::Edit(TextEdit::new(
             range,
@@ -399,6 +415,36 @@ fn logsource_values(context: &Context<'_>, key: &str) -> Vec<CompletionItem> {
             item(&value, CompletionItemKind::VALUE, Some(detail), None)
         })
         .collect()
+}
+
+/// The selections of the rule at the cursor and the condition keywords.
+fn condition_items(document: &Document, offset: usize) -> Vec<CompletionItem> {
+    let mut items: Vec<CompletionItem> = ["and", "or", "not", "1 of", "all of", "them"]
+        .iter()
+        .map(|k| item(k, CompletionItemKind::KEYWORD, None, None))
+        .collect();
+    let Some((_, yaml)) = yaml_of(document) else {
+        return items;
+    };
+    let root = yaml.iter().rev().find(|d| d.root.span.start <= offset);
+    let selections = root
+        .and_then(|d| d.root.get("detection"))
+        .and_then(|d| d.as_mapping())
+        .unwrap_or_default();
+    for (key, _) in selections {
+        if let Some(name) = key.as_str()
+            && name != "condition"
+            && name != "timeframe"
+        {
+            items.push(item(
+                name,
+                CompletionItemKind::VARIABLE,
+                Some("selection".into()),
+                None,
+            ));
+        }
+    }
+    items
 }
 
 /// ATT&CK tactics and techniques (with their tactics), and the other namespaces' values.
