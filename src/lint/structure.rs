@@ -195,7 +195,7 @@ lints! { Structure;
 
 /// Keys that SigmaHQ's repository uses beside the specification's.
 const SIGMAHQ_KEYS: &[&str] = &["regression_tests_path", "simulation"];
-const SECTION_KEYS: &[&str] = &["logsource", "detection", "correlation", "filter"];
+pub(crate) const SECTION_KEYS: &[&str] = &["logsource", "detection", "correlation", "filter"];
 pub(crate) const LOGSOURCE_KEYS: &[&str] = &["category", "product", "service", "definition"];
 pub(crate) const CORRELATION_KEYS: &[&str] = &[
     "type",

@@ -295,3 +295,37 @@ fn type_name(kind: ColumnType) -> &'static str {
         ColumnType::Other => "other",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::structure::{CORRELATION_KEYS, LOGSOURCE_KEYS, SECTION_KEYS};
+
+    #[test]
+    fn every_key_the_checker_knows_is_documented() {
+        let documented = |table: &[(&str, &str)], key: &str| table.iter().any(|(k, _)| *k == key);
+        for key in crate::rule::METADATA_KEYS.iter().chain(SECTION_KEYS) {
+            assert!(documented(TOP_LEVEL_KEYS, key), "{key}");
+        }
+        for key in LOGSOURCE_KEYS {
+            assert!(documented(LOGSOURCE_KEY_DOCS, key), "{key}");
+        }
+        for key in CORRELATION_KEYS {
+            assert!(documented(CORRELATION_KEY_DOCS, key), "{key}");
+        }
+    }
+
+    #[test]
+    fn tags_are_explained() {
+        let technique = tag_doc("attack.t1059.001").unwrap();
+        assert!(technique.contains("sub-technique of T1059") && technique.contains("Execution"));
+        assert!(
+            tag_doc("attack.defense-evasion")
+                .unwrap()
+                .contains("DefenseEvasion")
+        );
+        assert!(tag_doc("attack.g0016").unwrap().contains("group G0016"));
+        assert!(tag_doc("tlp.clear").is_some());
+        assert!(tag_doc("nonsense").is_none());
+    }
+}
