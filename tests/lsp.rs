@@ -69,7 +69,8 @@ impl Client {
         let root_uri = root.map(uri);
         let reply = client.request(
             "initialize",
-            json!({"processId": null, "capabilities": {}, "rootUri": root_uri,
+            json!({"processId": null, "rootUri": root_uri,
+                   "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
                    "workspaceFolders": root_uri.as_ref().map(|u| json!([{"uri": u, "name": "rules"}]))}),
         );
         assert_eq!(reply["result"]["serverInfo"]["name"], "siemc", "{reply}");
@@ -620,6 +621,14 @@ fn siemc_toml_applies_as_on_the_command_line() {
     let path = dir.join("rule.yml");
     let rule_uri = uri(&path);
     let mut client = Client::start(&[], Some(&dir));
+    // A client that can watch files is asked to report rule files and siemc.toml.
+    let registration = client.wait_for(|m| m["method"] == "client/registerCapability");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert_eq!(
+        watchers[2]["globPattern"], "**/siemc.toml",
+        "{registration}"
+    );
+    client.send(json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
     client.open(&rule_uri, RULE);
     let diagnostics = client.diagnostics(&rule_uri, 1);
     assert!(

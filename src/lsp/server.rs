@@ -70,6 +70,8 @@ struct Server<'a> {
     waker: Option<Waker>,
     /// The index being built, and when it was started.
     indexing: Option<(Arc<Mutex<Option<Workspace>>>, Instant)>,
+    /// The client can watch files for us (asked for once `initialized` arrives).
+    watch_files: bool,
 }
 
 /// The notification the background indexer wakes the loop with.
@@ -111,6 +113,7 @@ pub fn serve(
         shutdown: false,
         waker,
         indexing: None,
+        watch_files: false,
     };
     Ok(server.run())
 }
@@ -169,6 +172,13 @@ impl Server<'_> {
                     let params: InitializeParams =
                         serde_json::from_value(request.params).unwrap_or_default();
                     self.send(Response::new_ok(request.id, initialize_result()));
+                    self.watch_files = params
+                        .capabilities
+                        .workspace
+                        .as_ref()
+                        .and_then(|w| w.did_change_watched_files.as_ref())
+                        .and_then(|w| w.dynamic_registration)
+                        .unwrap_or(false);
                     self.scan_workspace(&params);
                     return true;
                 }
@@ -493,8 +503,39 @@ impl Server<'_> {
                 self.transport_problem(&Notification { method, params });
             }
             WORKSPACE_INDEXED => self.take_index(),
+            lsp_types::notification::Initialized::METHOD if self.watch_files => {
+                self.register_file_watchers()
+            }
             _ => {}
         }
+    }
+
+    /// Asks the client to report rule files and `siemc.toml` changed on disk (a checkout, a
+    /// generator), so the workspace index and the suppressions stay current.
+    fn register_file_watchers(&self) {
+        let watchers: Vec<lsp_types::FileSystemWatcher> =
+            ["**/*.yml", "**/*.yaml", "**/siemc.toml"]
+                .iter()
+                .map(|glob| lsp_types::FileSystemWatcher {
+                    glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
+                    kind: None,
+                })
+                .collect();
+        let registration = lsp_types::Registration {
+            id: "siemc-watch-files".into(),
+            method: lsp_types::notification::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(
+                lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers },
+            )
+            .ok(),
+        };
+        self.send(Request::new(
+            RequestId::from("siemc-watch-files".to_string()),
+            lsp_types::request::RegisterCapability::METHOD.into(),
+            lsp_types::RegistrationParams {
+                registrations: vec![registration],
+            },
+        ));
     }
 
     fn transport_problem(&self, notification: &Notification) {
