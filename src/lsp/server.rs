@@ -91,15 +91,7 @@ pub fn serve(
         mapping_files: settings.mapping_files.clone(),
         ignore: Vec::new(),
     })?;
-    let mut compilers = Vec::new();
-    for target in &settings.targets {
-        let mapping = Mapping::with_files(*target, &settings.mapping_files)?;
-        compilers.push(Compiler::new(
-            *target,
-            mapping,
-            crate::backend::Templates::embedded(),
-        ));
-    }
+    let compilers = target_compilers(&settings)?;
     let mut server = Server {
         connection,
         linter,
@@ -116,6 +108,24 @@ pub fn serve(
         watch_files: false,
     };
     Ok(server.run())
+}
+
+/// The compiler of each target, for hover, completion and "show compiled query". Their
+/// mappings are built as the linter's are (built-in mapping, then `--mapping` files): the one
+/// place a named profile's mapping files would be layered in, for both.
+fn target_compilers(settings: &Settings) -> Result<Vec<Compiler>, Vec<Diagnostic>> {
+    settings
+        .targets
+        .iter()
+        .map(|target| {
+            let mapping = Mapping::with_files(*target, &settings.mapping_files)?;
+            Ok(Compiler::new(
+                *target,
+                mapping,
+                crate::backend::Templates::embedded(),
+            ))
+        })
+        .collect()
 }
 
 impl Server<'_> {
