@@ -23,6 +23,7 @@ pub mod export;
 pub mod filter;
 pub mod ir;
 pub mod lint;
+pub mod lsp;
 pub mod mapping;
 pub mod query;
 pub mod rule;

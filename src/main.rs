@@ -142,6 +142,19 @@ enum Command {
     /// Print the JSON Schema (draft 2020-12) of rule files, for editors
     /// (`# yaml-language-server: $schema=...`).
     Schema,
+    /// Language server over stdio: `siemc check` diagnostics, hover, completion, fixes and
+    /// compiled queries in the editor.
+    Lsp {
+        /// Targets to compile for and check against.
+        #[arg(long, value_enum, default_value = "all")]
+        target: CheckTargetArg,
+        /// Extra mapping file (repeatable; each applies to the target it names).
+        #[arg(long = "mapping", value_name = "FILE")]
+        mappings: Vec<PathBuf>,
+        /// Quiet time after a change before the document is checked.
+        #[arg(long, value_name = "MS", default_value_t = 150)]
+        debounce: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -351,6 +364,15 @@ fn main() -> ExitCode {
         }),
         Command::Completions { shell } => cli::completions::run(shell, Cli::command()),
         Command::Schema => cli::schema::run(),
+        Command::Lsp {
+            target,
+            mappings,
+            debounce,
+        } => cli::lsp::run(&cli::lsp::LspArgs {
+            targets: check_targets(target),
+            mappings,
+            debounce_ms: debounce,
+        }),
     };
     ExitCode::from(code)
 }
@@ -359,6 +381,14 @@ fn target_of(target: TargetArg) -> Target {
     match target {
         TargetArg::Kql => Target::Kql,
         TargetArg::Spl => Target::Spl,
+    }
+}
+
+fn check_targets(target: CheckTargetArg) -> Vec<Target> {
+    match target {
+        CheckTargetArg::Kql => vec![Target::Kql],
+        CheckTargetArg::Spl => vec![Target::Spl],
+        CheckTargetArg::All => vec![Target::Kql, Target::Spl],
     }
 }
 

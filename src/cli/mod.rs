@@ -7,6 +7,7 @@ pub mod compile;
 pub mod completions;
 pub mod coverage;
 pub mod export;
+pub mod lsp;
 pub mod query_check;
 pub mod schema;
 pub mod test;

@@ -245,7 +245,9 @@ impl Builder<'_> {
             .in_file(self.file)
             .at(span, "not defined in `detection`");
             if let Some(suggestion) = crate::text::closest(&name, self.names.iter().copied()) {
-                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+                diagnostic = diagnostic
+                    .with_help(format!("did you mean `{suggestion}`?"))
+                    .with_rename(span, &name, suggestion);
             } else {
                 diagnostic =
                     diagnostic.with_help(format!("defined selections: {}", self.names.join(", ")));

@@ -79,6 +79,17 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// A machine-applicable fix: write `replacement` in place of the bytes of `span` (in the
+/// diagnostic's file). Editors offer it as a quick fix (`siemc lsp`); the help text says the same
+/// in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+    /// What the fix does, e.g. "replace `contians` with `contains`".
+    pub title: String,
+}
+
 /// One problem, with where it is and how to fix it.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
@@ -90,6 +101,9 @@ pub struct Diagnostic {
     pub file: Option<Arc<SourceFile>>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// Fixes that can be applied as they are (a did-you-mean rename, an escape, a quoting).
+    /// A boxed slice keeps `Diagnostic` small: it travels in every `Result` of the stages.
+    pub suggestions: Box<[Suggestion]>,
 }
 
 impl Diagnostic {
@@ -101,6 +115,7 @@ impl Diagnostic {
             file: None,
             labels: Vec::new(),
             help: None,
+            suggestions: Box::default(),
         }
     }
 
@@ -141,6 +156,59 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a fix: `replacement` in place of the bytes of `span`.
+    pub fn with_suggestion(
+        mut self,
+        span: Span,
+        replacement: impl Into<String>,
+        title: impl Into<String>,
+    ) -> Diagnostic {
+        let mut suggestions = std::mem::take(&mut self.suggestions).into_vec();
+        suggestions.push(Suggestion {
+            span,
+            replacement: replacement.into(),
+            title: title.into(),
+        });
+        self.suggestions = suggestions.into_boxed_slice();
+        self
+    }
+
+    /// Adds the fix "replace `word` with `replacement`", only when the diagnostic's file holds
+    /// exactly `word` at `span` (a span derived from a quoted or escaped YAML value may cover
+    /// more than the word, and a fix must never rewrite the wrong characters).
+    pub fn with_rename(self, span: Span, word: &str, replacement: &str) -> Diagnostic {
+        let exact = self
+            .file
+            .as_ref()
+            .is_some_and(|f| f.text.get(span.start..span.end) == Some(word));
+        if !exact {
+            return self;
+        }
+        let title = format!("replace `{word}` with `{replacement}`");
+        self.with_suggestion(span, replacement, title)
+    }
+
+    /// Adds the fix "write `value`" for the YAML scalar at `span`, in the quoting style the
+    /// scalar is written in (plain, single or double quotes); block scalars get no fix.
+    pub fn with_scalar_replacement(self, span: Span, value: &str) -> Diagnostic {
+        let Some(raw) = self
+            .file
+            .as_ref()
+            .and_then(|f| f.text.get(span.start..span.end))
+        else {
+            return self;
+        };
+        let written = match raw.chars().next() {
+            Some('\'') => format!("'{}'", value.replace('\'', "''")),
+            Some('"') => format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")),
+            Some('|' | '>') | None => return self,
+            Some(_) if plain_yaml_safe(value) => value.to_string(),
+            Some(_) => format!("'{}'", value.replace('\'', "''")),
+        };
+        let title = format!("replace `{raw}` with `{written}`");
+        self.with_suggestion(span, written, title)
+    }
+
     pub fn primary_span(&self) -> Option<Span> {
         self.labels
             .iter()
@@ -158,6 +226,26 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Whether `value` reads back as the same string when written as a plain YAML scalar.
+fn plain_yaml_safe(value: &str) -> bool {
+    let first_ok = value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || "_./\\$(".contains(c));
+    let scalar = crate::yaml::Scalar {
+        text: value.to_string(),
+        plain: true,
+    };
+    let core_schema_string = matches!(scalar.value(), crate::yaml::ScalarValue::String(_));
+    first_ok
+        && core_schema_string
+        && value.trim() == value
+        && !value.contains(": ")
+        && !value.contains(" #")
+        && !value.ends_with(':')
+        && !value.contains(['\n', '\t'])
 }
 
 /// Collects diagnostics of one stage; stages return it beside their result.

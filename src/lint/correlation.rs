@@ -70,7 +70,7 @@ lints! { Correlation;
     CORRELATION_INVALID_CONDITION = "correlation-invalid-condition", Error;
 }
 
-const TYPES: &[&str] = &[
+pub(crate) const TYPES: &[&str] = &[
     "event_count",
     "value_count",
     "temporal",
@@ -79,26 +79,24 @@ const TYPES: &[&str] = &[
     "value_avg",
     "value_percentile",
 ];
-const OPERATORS: &[&str] = &["gt", "gte", "lt", "lte", "eq", "neq"];
+pub(crate) const OPERATORS: &[&str] = &["gt", "gte", "lt", "lte", "eq", "neq"];
 
 pub fn check(rule: &CorrelationRule, out: &mut Vec<Diagnostic>) {
     let file = &rule.file;
     let kind = rule.kind.value.as_str();
     if !TYPES.contains(&kind) {
-        let help = match crate::text::closest(kind, TYPES.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("use one of {}", TYPES.join(", ")),
-        };
-        out.push(
-            CORRELATION_INVALID_TYPE
-                .at(
-                    file,
-                    rule.kind.span,
-                    format!("`{kind}` is not a correlation type"),
-                    "unknown type",
-                )
-                .with_help(help),
+        let diagnostic = CORRELATION_INVALID_TYPE.at(
+            file,
+            rule.kind.span,
+            format!("`{kind}` is not a correlation type"),
+            "unknown type",
         );
+        out.push(match crate::text::closest(kind, TYPES.iter().copied()) {
+            Some(s) => diagnostic
+                .with_help(format!("did you mean `{s}`?"))
+                .with_scalar_replacement(rule.kind.span, s),
+            None => diagnostic.with_help(format!("use one of {}", TYPES.join(", "))),
+        });
     }
     if rule.rules.is_empty() {
         out.push(
@@ -209,16 +207,21 @@ fn condition(rule: &CorrelationRule, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if !OPERATORS.contains(&name) {
-            let help = match crate::text::closest(name, OPERATORS.iter().copied()) {
+            let suggestion = crate::text::closest(name, OPERATORS.iter().copied());
+            let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("use one of {}", OPERATORS.join(", ")),
             };
-            out.push(invalid(
+            let diagnostic = invalid(
                 key.span,
                 format!("`{name}` is not a condition operator"),
                 "unknown operator",
                 &help,
-            ));
+            );
+            out.push(match suggestion {
+                Some(s) => diagnostic.with_scalar_replacement(key.span, s),
+                None => diagnostic,
+            });
             unknown_operator = true;
             continue;
         }
@@ -282,22 +285,19 @@ pub fn check_references(
         let names = identities
             .iter()
             .filter_map(|i| i.name.as_ref().map(|n| n.value.as_str()));
-        let help = match crate::text::closest(&reference.value, names) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => {
-                "refer to a rule by its `id` or `name`, and check the rule's file in the same run"
-                    .to_string()
-            }
-        };
-        out.push(
-            CORRELATION_UNKNOWN_RULE
-                .at(
-                    &rule.file,
-                    reference.span,
-                    format!("no rule with id or name `{}` was checked", reference.value),
-                    "unknown rule",
-                )
-                .with_help(help),
+        let diagnostic = CORRELATION_UNKNOWN_RULE.at(
+            &rule.file,
+            reference.span,
+            format!("no rule with id or name `{}` was checked", reference.value),
+            "unknown rule",
         );
+        out.push(match crate::text::closest(&reference.value, names) {
+            Some(s) => diagnostic
+                .with_help(format!("did you mean `{s}`?"))
+                .with_scalar_replacement(reference.span, s),
+            None => diagnostic.with_help(
+                "refer to a rule by its `id` or `name`, and check the rule's file in the same run",
+            ),
+        });
     }
 }

@@ -458,15 +458,17 @@ fn matcher_checks(rule: &Rule, matcher: &FieldMatcher, out: &mut Vec<Diagnostic>
             } else {
                 (text.len() - trailing, text.len(), "trailing")
             };
+            let span = sub_span(file, value, text, start, end);
             out.push(
                 VALUE_WHITESPACE
                     .at(
                         file,
-                        sub_span(file, value, text, start, end),
+                        span,
                         format!("`{text}` has {what} whitespace"),
                         "this whitespace must match exactly",
                     )
-                    .with_help("remove it, or use `contains` / `startswith` / `endswith` if it is a word boundary"),
+                    .with_help("remove it, or use `contains` / `startswith` / `endswith` if it is a word boundary")
+                    .with_rename(span, &text[start..end], ""),
             );
         }
     }
@@ -542,15 +544,17 @@ fn wildcard_checks(rule: &Rule, node: &Node, text: &str, out: &mut Vec<Diagnosti
     for token in wildcard_tokens(text) {
         match token {
             WildcardToken::Wildcard(offset, '?') if in_query_string(text, offset) => {
+                let span = sub_span(file, node, text, offset, offset + 1);
                 out.push(
                     WILDCARD_PROBABLY_LITERAL
                         .at(
                             file,
-                            sub_span(file, node, text, offset, offset + 1),
+                            span,
                             "`?` matches any one character, but this looks like a URL query string",
                             "wildcard, not a literal `?`",
                         )
-                        .with_help("escape it as `\\?` to match a literal question mark"),
+                        .with_help("escape it as `\\?` to match a literal question mark")
+                        .with_rename(span, "?", &escaped_in(file, node, "\\?")),
                 );
             }
             WildcardToken::Escaped(offset, wildcard) => {
@@ -559,15 +563,19 @@ fn wildcard_checks(rule: &Rule, node: &Node, text: &str, out: &mut Vec<Diagnosti
                 let segment_before =
                     before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$');
                 if segment_before && after == Some(b'\\') && path_before(text, offset) {
+                    let span = sub_span(file, node, text, offset, offset + 2);
+                    let written = format!("\\{wildcard}");
+                    let fixed = escaped_in(file, node, &format!("\\\\{wildcard}"));
                     out.push(
                         LITERAL_PROBABLY_WILDCARD
                             .at(
                                 file,
-                                sub_span(file, node, text, offset, offset + 2),
+                                span,
                                 format!("`\\{wildcard}` is a literal `{wildcard}`, not a wildcard after a path separator"),
                                 "escaped: matches a literal character",
                             )
-                            .with_help(format!("to match a backslash followed by any text, write `\\\\{wildcard}`")),
+                            .with_help(format!("to match a backslash followed by any text, write `\\\\{wildcard}`"))
+                            .with_rename(span, &written, &fixed),
                     );
                 }
             }
@@ -585,6 +593,16 @@ fn wildcard_checks(rule: &Rule, node: &Node, text: &str, out: &mut Vec<Diagnosti
                 )
                 .with_help("use a Sigma wildcard (`*`) alone, or add the `re` modifier"),
         );
+    }
+}
+
+/// `text` as it must be written inside the YAML scalar `node`: backslashes doubled in a
+/// double-quoted scalar, verbatim otherwise.
+fn escaped_in(file: &crate::diagnostic::SourceFile, node: &Node, text: &str) -> String {
+    if file.text.as_bytes().get(node.span.start) == Some(&b'"') {
+        text.replace('\\', "\\\\")
+    } else {
+        text.to_string()
     }
 }
 
@@ -659,18 +677,28 @@ fn keyword_like_field(
     if !(fields.contains(&field.to_lowercase()) || modifiers_known) {
         return;
     }
-    out.push(
-        KEYWORD_IN_FIELD_RULE
-            .at(
-                &rule.file,
-                value.span,
-                format!("this keyword looks like a test of the field `{field}`"),
-                "searched as literal text anywhere in the event",
-            )
-            .with_help(format!(
-                "write it as a map entry: `{}: {}` (a space after the colon, no quotes around both)",
-                name,
-                rest.trim()
-            )),
-    );
+    let entry = format!("{name}: '{}'", rest.trim().replace('\'', "''"));
+    // As a block-list item (`- 'Image: x'`) the keyword can become a map entry in place.
+    let list_item = rule.file.text[..value.span.start]
+        .rsplit('\n')
+        .next()
+        .is_some_and(|line| line.trim() == "-");
+    let diagnostic = KEYWORD_IN_FIELD_RULE
+        .at(
+            &rule.file,
+            value.span,
+            format!("this keyword looks like a test of the field `{field}`"),
+            "searched as literal text anywhere in the event",
+        )
+        .with_help(format!(
+            "write it as a map entry: `{}: {}` (a space after the colon, no quotes around both)",
+            name,
+            rest.trim()
+        ));
+    out.push(if list_item {
+        let title = format!("write it as the map entry `{entry}`");
+        diagnostic.with_suggestion(value.span, entry, title)
+    } else {
+        diagnostic
+    });
 }

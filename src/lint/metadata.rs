@@ -181,18 +181,18 @@ lints! { Metadata;
     DEPRECATED_WITHOUT_RELATED = "deprecated-without-related", Warning;
 }
 
-const STATUSES: &[&str] = &[
+pub(crate) const STATUSES: &[&str] = &[
     "stable",
     "test",
     "experimental",
     "deprecated",
     "unsupported",
 ];
-const LEVELS: &[&str] = &["informational", "low", "medium", "high", "critical"];
+pub(crate) const LEVELS: &[&str] = &["informational", "low", "medium", "high", "critical"];
 const NAMESPACES: &[&str] = &["attack", "car", "cve", "d3fend", "detection", "stp", "tlp"];
 const RELATED_TYPES: &[&str] = &["derived", "obsolete", "merged", "renamed", "similar"];
 /// The tactics of the tags appendix, with the name Sentinel gives each.
-const TACTICS: &[(&str, &str)] = &[
+pub(crate) const TACTICS: &[(&str, &str)] = &[
     ("reconnaissance", "Reconnaissance"),
     ("resource-development", "ResourceDevelopment"),
     ("initial-access", "InitialAccess"),
@@ -294,12 +294,12 @@ pub fn check(file: &Arc<SourceFile>, meta: &Metadata, out: &mut Vec<Diagnostic>)
                 format!("`{}` is not a `related` type", related.kind.value),
                 "unknown type",
             );
-            d = d.with_help(
-                match crate::text::closest(&related.kind.value, RELATED_TYPES.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("use one of {}", RELATED_TYPES.join(", ")),
-                },
-            );
+            d = match crate::text::closest(&related.kind.value, RELATED_TYPES.iter().copied()) {
+                Some(s) => d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_scalar_replacement(related.kind.span, s),
+                None => d.with_help(format!("use one of {}", RELATED_TYPES.join(", "))),
+            };
             out.push(d);
         }
         if !is_uuid(&related.id.value) {
@@ -347,19 +347,18 @@ fn enumerated(
             .copied()
             .find(|a| lower.len() >= 3 && (lower.starts_with(a) || a.starts_with(lower.as_str())))
     });
-    let help = match suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("use one of {}", allowed.join(", ")),
-    };
-    out.push(
-        lint.at(
-            file,
-            value.span,
-            format!("`{}` is not a valid `{key}`", value.value),
-            format!("unknown {key}"),
-        )
-        .with_help(help),
+    let diagnostic = lint.at(
+        file,
+        value.span,
+        format!("`{}` is not a valid `{key}`", value.value),
+        format!("unknown {key}"),
     );
+    out.push(match suggestion {
+        Some(s) => diagnostic
+            .with_help(format!("did you mean `{s}`?"))
+            .with_scalar_replacement(value.span, s),
+        None => diagnostic.with_help(format!("use one of {}", allowed.join(", "))),
+    });
 }
 
 pub fn is_uuid(text: &str) -> bool {
@@ -507,6 +506,7 @@ fn tags(file: &Arc<SourceFile>, tags: &[Spanned<String>], out: &mut Vec<Diagnost
             );
             d = if is_tag_form(&lower) {
                 d.with_help(format!("write `{lower}`"))
+                    .with_scalar_replacement(tag.span, &lower)
             } else {
                 d.with_help("tags look like `attack.execution` or `attack.t1059.001`")
             };
@@ -537,10 +537,12 @@ fn tags(file: &Arc<SourceFile>, tags: &[Spanned<String>], out: &mut Vec<Diagnost
                         format!("`{value}` is not an ATT&CK tactic"),
                         "unknown tactic",
                     );
-                    d = d.with_help(match suggestion {
-                        Some(s) => format!("did you mean `attack.{s}`?"),
-                        None => "tactics are written in lower case with hyphens, e.g. `attack.defense-evasion`".to_string(),
-                    });
+                    d = match suggestion {
+                        Some(s) => d
+                            .with_help(format!("did you mean `attack.{s}`?"))
+                            .with_scalar_replacement(tag.span, &format!("attack.{s}")),
+                        None => d.with_help("tactics are written in lower case with hyphens, e.g. `attack.defense-evasion`"),
+                    };
                     out.push(d);
                 }
             },
@@ -561,10 +563,12 @@ fn tags(file: &Arc<SourceFile>, tags: &[Spanned<String>], out: &mut Vec<Diagnost
                     format!("`{other}` is not a Sigma tag namespace"),
                     "unknown namespace",
                 );
-                d = d.with_help(match crate::text::closest(other, NAMESPACES.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("Sigma's namespaces: {}", NAMESPACES.join(", ")),
-                });
+                d = match crate::text::closest(other, NAMESPACES.iter().copied()) {
+                    Some(s) => d
+                        .with_help(format!("did you mean `{s}`?"))
+                        .with_scalar_replacement(tag.span, &format!("{s}.{value}")),
+                    None => d.with_help(format!("Sigma's namespaces: {}", NAMESPACES.join(", "))),
+                };
                 out.push(d);
             }
         }

@@ -214,6 +214,8 @@ pub struct LintOutcome {
     pub io_error: bool,
     /// Problems of `siemc.toml` files (usage errors, exit code 2).
     pub config_problems: Vec<Diagnostic>,
+    /// The id and name of every document checked (what correlations can refer to).
+    pub identities: Vec<Identity>,
 }
 
 /// Identities of a checked document, for the checks across files.
@@ -331,7 +333,7 @@ impl Linter {
                         ..FileReport::default()
                     },
                 });
-            return self.finish(reports);
+            return self.finish(reports, &[]);
         }
         let mut loaded: Vec<Result<LoadedSource, Box<FileReport>>> =
             crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
@@ -352,19 +354,30 @@ impl Linter {
             Ok(source) => self.check_file(source, &rules),
             Err(report) => report.as_ref().clone(),
         });
-        self.finish(reports)
+        self.finish(reports, &[])
     }
 
     /// Checks one source file (already read), e.g. for tests.
     pub fn check_source(&self, file: &Arc<SourceFile>) -> LintOutcome {
+        self.finish(vec![self.check_one(file)], &[])
+    }
+
+    /// Checks one source file as part of a larger set whose documents are `context` (the
+    /// identities of the other files, e.g. an editor's workspace): correlation references and
+    /// duplicate ids are checked against them; only `file`'s diagnostics are returned.
+    pub fn check_source_in(&self, file: &Arc<SourceFile>, context: &[Identity]) -> LintOutcome {
+        self.finish(vec![self.check_one(file)], context)
+    }
+
+    /// Checks one file alone: its own filter documents apply to its own rules.
+    fn check_one(&self, file: &Arc<SourceFile>) -> FileReport {
         let mut source = LoadedSource {
             loaded: rule::load_rule_file_with_yaml(file),
             file: Arc::clone(file),
         };
         apply_filters(std::iter::once(&mut source));
         let rules = detection_rules(std::iter::once(&source));
-        let report = self.check_file(&source, &rules);
-        self.finish(vec![report])
+        self.check_file(&source, &rules)
     }
 
     fn check_file(&self, source: &LoadedSource, all_rules: &[&rule::Rule]) -> FileReport {
@@ -413,12 +426,32 @@ impl Linter {
     }
 
     /// Checks across files, severities from the catalogue, suppressions, order.
-    fn finish(&self, mut reports: Vec<FileReport>) -> LintOutcome {
-        let identities: Vec<Identity> = reports
+    fn finish(&self, mut reports: Vec<FileReport>, context: &[Identity]) -> LintOutcome {
+        let checked: Vec<Identity> = reports
             .iter()
             .flat_map(|r| r.identities.iter().cloned())
             .collect();
-        let mut cross_file: Vec<Diagnostic> = metadata::duplicate_ids(&identities);
+        let identities: Vec<Identity> = checked.iter().chain(context).cloned().collect();
+        let mut cross_file: Vec<Diagnostic> = if context.is_empty() {
+            metadata::duplicate_ids(&identities)
+        } else {
+            // Only duplicates of the checked files' ids are reported: those identities, in
+            // path order as `siemc check DIR` walks them (the later file is the duplicate).
+            let ids: HashSet<&str> = checked
+                .iter()
+                .filter_map(|i| i.id.as_ref().map(|id| id.value.as_str()))
+                .collect();
+            let mut involved: Vec<Identity> = identities
+                .iter()
+                .filter(|i| {
+                    i.id.as_ref()
+                        .is_some_and(|id| ids.contains(id.value.as_str()))
+                })
+                .cloned()
+                .collect();
+            involved.sort_by(|a, b| a.file.path().cmp(b.file.path()));
+            metadata::duplicate_ids(&involved)
+        };
         for report in &mut reports {
             cross_file.append(&mut report.foreign);
         }
@@ -480,6 +513,7 @@ impl Linter {
             outcome.diagnostics.extend(kept);
         }
         outcome.config_problems = config_cache.problems;
+        outcome.identities = checked;
         outcome
     }
 }

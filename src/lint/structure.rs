@@ -195,9 +195,9 @@ lints! { Structure;
 
 /// Keys that SigmaHQ's repository uses beside the specification's.
 const SIGMAHQ_KEYS: &[&str] = &["regression_tests_path", "simulation"];
-const SECTION_KEYS: &[&str] = &["logsource", "detection", "correlation", "filter"];
-const LOGSOURCE_KEYS: &[&str] = &["category", "product", "service", "definition"];
-const CORRELATION_KEYS: &[&str] = &[
+pub(crate) const SECTION_KEYS: &[&str] = &["logsource", "detection", "correlation", "filter"];
+pub(crate) const LOGSOURCE_KEYS: &[&str] = &["category", "product", "service", "definition"];
+pub(crate) const CORRELATION_KEYS: &[&str] = &[
     "type",
     "rules",
     "group-by",
@@ -300,7 +300,9 @@ fn unknown_keys(
             "not a Sigma key",
         );
         diagnostic = match suggestion {
-            Some(s) => diagnostic.with_help(format!("did you mean `{s}`?")),
+            Some(s) => diagnostic
+                .with_help(format!("did you mean `{s}`?"))
+                .with_scalar_replacement(key.span, s),
             None => diagnostic.with_help(
                 "Sigma tools ignore unknown keys; if this custom key is intended, ignore `unknown-key` for it in siemc.toml",
             ),

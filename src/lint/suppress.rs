@@ -304,16 +304,19 @@ pub fn inline_ignores(
                 suppressed = true;
             } else if super::find(code).is_none() {
                 let start = file.line_start(line).unwrap_or(0) + offset;
-                problems.push(
-                    UNKNOWN_SUPPRESSION
-                        .at(
-                            file,
-                            Span::new(start, start + code.len()),
-                            format!("`{code}` is not a check code"),
-                            "suppresses nothing",
-                        )
-                        .with_help(did_you_mean(code)),
-                );
+                let span = Span::new(start, start + code.len());
+                let mut diagnostic = UNKNOWN_SUPPRESSION
+                    .at(
+                        file,
+                        span,
+                        format!("`{code}` is not a check code"),
+                        "suppresses nothing",
+                    )
+                    .with_help(did_you_mean(code));
+                if let Some(s) = crate::text::closest(code, super::catalogue().map(|l| l.code)) {
+                    diagnostic = diagnostic.with_rename(span, code, s);
+                }
+                problems.push(diagnostic);
             }
         }
     }

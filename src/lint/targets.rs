@@ -246,19 +246,24 @@ fn unknown_columns(rule: &Rule, pipeline: &TargetPipeline, out: &mut Vec<Diagnos
                     "map it to a column of `{table}` with `fields:` in a file passed with --mapping"
                 ),
             };
-            out.push(
-                UNKNOWN_COLUMN
-                    .at(
-                        &rule.file,
-                        field.span,
-                        format!(
-                            "field `{}`{renamed} is not a column of the Sentinel table `{table}`",
-                            field.value
-                        ),
-                        format!("not in `{table}`"),
-                    )
-                    .with_help(help),
-            );
+            let mut diagnostic = UNKNOWN_COLUMN
+                .at(
+                    &rule.file,
+                    field.span,
+                    format!(
+                        "field `{}`{renamed} is not a column of the Sentinel table `{table}`",
+                        field.value
+                    ),
+                    format!("not in `{table}`"),
+                )
+                .with_help(help);
+            // Renaming the rule's field only fixes it when the mapping passes the name through.
+            if target_name == field.value
+                && let Some(nearest) = crate::text::closest(column, columns.iter().copied())
+            {
+                diagnostic = diagnostic.with_rename(field.span, &field.value, nearest);
+            }
+            out.push(diagnostic);
         }
     }
 }

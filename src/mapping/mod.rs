@@ -132,7 +132,15 @@ impl Mapping {
     /// The most specific entry whose every logsource key matches the rule's; among equally
     /// specific entries the later file wins, and within a file the first entry.
     pub fn find_source(&self, rule: &Rule) -> Option<(&MappingFile, &SourceEntry)> {
-        self.find_source_by_keys(&rule.logsource.keys())
+        self.find_source_for(&rule.logsource)
+    }
+
+    /// [`Mapping::find_source`] for a log source alone (an editor asks before the rule loads).
+    pub fn find_source_for(
+        &self,
+        logsource: &crate::rule::LogSource,
+    ) -> Option<(&MappingFile, &SourceEntry)> {
+        self.find_source_by_keys(&logsource.keys())
     }
 
     /// [`Mapping::find_source`] for a logsource given as `(key, value)` pairs.

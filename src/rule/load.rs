@@ -325,7 +325,8 @@ impl DocumentLoader<'_> {
         self.diagnostics.push(match near_miss {
             Some((name, span)) => missing
                 .at(span, format!("misspelled `{key}`?"))
-                .with_help(format!("did you mean `{key}`? `{name}` is not a Sigma key")),
+                .with_help(format!("did you mean `{key}`? `{name}` is not a Sigma key"))
+                .with_scalar_replacement(span, key),
             None => missing
                 .at(
                     Span::new(parent.span.start, parent.span.start),
@@ -507,6 +508,7 @@ impl DocumentLoader<'_> {
                         .with_help(format!(
                             "did you mean `condition`? `{name}` is read as a selection"
                         ))
+                        .with_scalar_replacement(span, "condition")
                 }
                 None => missing
                     .at(
@@ -675,7 +677,9 @@ impl DocumentLoader<'_> {
                     .in_file(self.file)
                     .at(span, "not a Sigma modifier");
                     diagnostic = match suggestion {
-                        Some(s) => diagnostic.with_help(format!("did you mean `{s}`?")),
+                        Some(s) => diagnostic
+                            .with_help(format!("did you mean `{s}`?"))
+                            .with_rename(span, name, s),
                         None => diagnostic.with_help(
                             "see the Sigma modifiers appendix for the modifiers that exist",
                         ),

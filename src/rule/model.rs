@@ -247,6 +247,73 @@ impl Modifier {
             .map(|(_, m)| *m)
     }
 
+    /// What the modifier does (Sigma modifiers appendix), one or two sentences for editors.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Modifier::Contains => {
+                "The value matches anywhere in the field (wildcards added on both sides)."
+            }
+            Modifier::StartsWith => {
+                "The field starts with the value (a wildcard added at the end)."
+            }
+            Modifier::EndsWith => "The field ends with the value (a wildcard added at the start).",
+            Modifier::All => {
+                "Every value of the list must match (AND), instead of any of them (OR)."
+            }
+            Modifier::Exists => {
+                "Tests whether the field is present (`true`) or absent (`false`); the value is a boolean."
+            }
+            Modifier::Cased => {
+                "Case-sensitive matching (Sigma matches case-insensitively by default)."
+            }
+            Modifier::Neq => "The field must not equal any of the values.",
+            Modifier::Windash => {
+                "Also matches the value with `-` replaced by `/`, `–`, `—` and `―` (Windows command-line flags)."
+            }
+            Modifier::Re => {
+                "The value is a regular expression (Sigma's PCRE subset), case-sensitive unless `i` is added, matched anywhere in the field."
+            }
+            Modifier::ReIgnoreCase => "With `re`: case-insensitive regular expression (`(?i)`).",
+            Modifier::ReMultiLine => "With `re`: `^` and `$` match at line breaks (`(?m)`).",
+            Modifier::ReDotAll => "With `re`: `.` also matches line breaks (`(?s)`).",
+            Modifier::Base64 => {
+                "Matches the Base64 encoding of the value (the whole field is encoded)."
+            }
+            Modifier::Base64Offset => {
+                "Matches the value Base64-encoded at any of the three byte offsets, for use inside a longer encoded text (with `contains`)."
+            }
+            Modifier::Utf16Le => {
+                "Encodes the value as UTF-16 little-endian before a Base64 modifier."
+            }
+            Modifier::Utf16Be => "Encodes the value as UTF-16 big-endian before a Base64 modifier.",
+            Modifier::Utf16 => {
+                "Encodes the value as UTF-16 with a byte-order mark before a Base64 modifier."
+            }
+            Modifier::Wide => "Alias of `utf16le`: UTF-16 little-endian before a Base64 modifier.",
+            Modifier::Lt => "The field is a number less than the value.",
+            Modifier::Lte => "The field is a number less than or equal to the value.",
+            Modifier::Gt => "The field is a number greater than the value.",
+            Modifier::Gte => "The field is a number greater than or equal to the value.",
+            Modifier::Minute => "Compares the minute (0-59) of a timestamp field with the value.",
+            Modifier::Hour => "Compares the hour (0-23) of a timestamp field with the value.",
+            Modifier::Day => {
+                "Compares the day of the month (1-31) of a timestamp field with the value."
+            }
+            Modifier::Week => "Compares the week (1-52) of a timestamp field with the value.",
+            Modifier::Month => "Compares the month (1-12) of a timestamp field with the value.",
+            Modifier::Year => "Compares the year of a timestamp field with the value.",
+            Modifier::Cidr => {
+                "The field is an IP address inside the network range (IPv4 or IPv6 CIDR)."
+            }
+            Modifier::Expand => {
+                "The value holds `%placeholders%` replaced by the values a mapping file defines."
+            }
+            Modifier::FieldRef => {
+                "The value names another field: both fields must hold the same value."
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         Modifier::ALL
             .iter()

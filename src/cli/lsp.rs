@@ -1,0 +1,32 @@
+//! `siemc lsp [--target kql|spl|all] [--mapping FILE]... [--debounce MS]`
+//!
+//! Runs the language server ([`crate::lsp`]) on stdin/stdout. Exit code: 0 after the client's
+//! `shutdown` and `exit`, 1 when the client left without `shutdown`, 2 for a bad mapping file.
+
+use super::exit;
+use crate::lsp::{self, Ending, Settings};
+use crate::mapping::Target;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct LspArgs {
+    pub targets: Vec<Target>,
+    pub mappings: Vec<PathBuf>,
+    pub debounce_ms: u64,
+}
+
+pub fn run(args: &LspArgs) -> u8 {
+    let settings = Settings {
+        targets: args.targets.clone(),
+        mapping_files: args.mappings.clone(),
+        debounce: Duration::from_millis(args.debounce_ms),
+    };
+    match lsp::run_stdio(settings) {
+        Ok(Ending::Clean) => exit::OK,
+        Ok(Ending::Abrupt) => exit::INPUT_ERRORS,
+        Err(problems) => {
+            super::report_to_stderr(&problems);
+            exit::USAGE
+        }
+    }
+}
