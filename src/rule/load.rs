@@ -502,14 +502,12 @@ impl DocumentLoader<'_> {
                 crate::text::closest(name, ["condition"]).map(|_| (name, key.span))
             });
             self.diagnostics.push(match near_miss {
-                Some((name, span)) => {
-                    missing
-                        .at(span, "misspelled `condition`?")
-                        .with_help(format!(
-                            "did you mean `condition`? `{name}` is read as a selection"
-                        ))
-                        .with_scalar_replacement(span, "condition")
-                }
+                Some((name, span)) => missing
+                    .at(span, "misspelled `condition`?")
+                    .with_help(format!(
+                        "did you mean `condition`? `{name}` is read as a selection"
+                    ))
+                    .with_scalar_replacement(span, "condition"),
                 None => missing
                     .at(
                         Span::new(node.span.start, node.span.start),
