@@ -71,7 +71,8 @@ pub struct Compiler {
     pub target: Target,
     pub mapping: Mapping,
     pub templates: Templates,
-    pub schema: &'static SentinelSchema,
+    /// The typed tables of the mapping's profile (KQL column types).
+    pub schema: Arc<SentinelSchema>,
 }
 
 /// The query of one rule.
@@ -94,6 +95,8 @@ pub struct RuleQuery {
     /// The query's output columns when it reshapes its rows (correlations aggregate); `None`
     /// when it returns the table's rows as they are.
     pub output_columns: Option<Vec<String>>,
+    /// Warnings and notes that go with the query (custom table, fields emitted unplaced).
+    pub notes: Vec<Diagnostic>,
 }
 
 /// The results of compiling a set of files.
@@ -109,9 +112,9 @@ impl Compiler {
     pub fn new(target: Target, mapping: Mapping, templates: Templates) -> Compiler {
         Compiler {
             target,
+            schema: Arc::clone(mapping.schema()),
             mapping,
             templates,
-            schema: SentinelSchema::builtin(),
         }
     }
 
@@ -146,7 +149,7 @@ impl Compiler {
     ) -> Result<RuleQuery, Vec<Diagnostic>> {
         let mapped = self.mapping.map_rule(rule, lowered)?;
         let query = match self.target {
-            Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates)
+            Target::Kql => backend::kql::compile(rule, &mapped, &self.schema, &self.templates)
                 .and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
                     validate_generated(Target::Kql, &rule.file, title, query)
@@ -171,6 +174,7 @@ impl Compiler {
             source: mapped.source,
             fields,
             output_columns: None,
+            notes: mapped.notes,
         })
     }
 
@@ -213,7 +217,7 @@ impl Compiler {
             return Err(errors);
         }
         match self.target {
-            Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema)
+            Target::Kql => backend::kql::correlation::compile(plan, &members, &self.schema)
                 .and_then(|query| {
                     validate_generated(Target::Kql, &plan.rule.file, plan.rule.kind.span, query)
                 }),
@@ -299,14 +303,17 @@ impl Compiler {
                 if correlated_only.contains(&(rule.as_ref() as *const Rule as usize)) {
                     return;
                 }
-                match self.compile_rule(rule) {
-                    Ok(query) => outcome.queries.push(CompiledQuery {
-                        path: file.display_path(),
-                        id: rule.id().map(str::to_string),
-                        title: rule.title().to_string(),
-                        target: self.target.name(),
-                        query,
-                    }),
+                match self.compile_rule_with_source(rule) {
+                    Ok(compiled) => {
+                        outcome.diagnostics.extend(compiled.notes);
+                        outcome.queries.push(CompiledQuery {
+                            path: file.display_path(),
+                            id: rule.id().map(str::to_string),
+                            title: rule.title().to_string(),
+                            target: self.target.name(),
+                            query: compiled.query,
+                        })
+                    }
                     Err(errors) => outcome.diagnostics.extend(errors),
                 }
             }

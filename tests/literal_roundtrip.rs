@@ -63,6 +63,7 @@ fn cased_equality(value: &str) -> MappedRule {
             table: Some("T".into()),
             filter: None,
             search: Some("index=main".into()),
+            function: false,
             matched: "{product: test}".into(),
         },
         expr: Expr::Predicate(Predicate {
@@ -73,6 +74,7 @@ fn cased_equality(value: &str) -> MappedRule {
             },
             span: Span::default(),
         }),
+        notes: Vec::new(),
     }
 }
 

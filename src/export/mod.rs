@@ -228,7 +228,7 @@ impl Exporter {
                         &compiled,
                         &deploy,
                         &attack,
-                        self.compiler.schema,
+                        &self.compiler.schema,
                         &mut diagnostics,
                     )
                     .map(|r| ExportItem::Sentinel(Box::new(r)))
@@ -296,6 +296,7 @@ impl Exporter {
                 query,
                 source: member.source,
                 fields,
+                notes: Vec::new(),
                 // What the aggregation returns: the window and the group-by columns.
                 output_columns: Some(
                     std::iter::once("Window".to_string())

@@ -1,6 +1,6 @@
 //! Reading one mapping file (DESIGN.md §5).
 
-use super::Target;
+use super::{ColumnType, Target};
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 use crate::yaml::{self, Node, NodeKind};
 use std::collections::HashMap;
@@ -13,6 +13,15 @@ pub struct MappingFile {
     pub target: Target,
     /// Sigma field → target field, for every source.
     pub fields: HashMap<String, String>,
+    /// Product (lower case) → Sigma field → target field, for the sources of that product
+    /// only (`product_fields: {windows: {EventID: EventCode}}`).
+    pub product_fields: HashMap<String, HashMap<String, String>>,
+    /// Sigma fields whose values are `KEY=value` lists (Sysmon's `Hashes`), for every source:
+    /// field → key (upper case) → target field holding that key's value.
+    pub keyed_fields: HashMap<String, HashMap<String, String>>,
+    /// Tables that are not part of the platform's schema but that this mapping relies on
+    /// (custom `_CL` tables), declared with their columns.
+    pub custom_tables: Vec<CustomTable>,
     /// Placeholder name (without `%`) → values, for `|expand`.
     pub placeholders: HashMap<String, Vec<String>>,
     pub sources: Vec<SourceEntry>,
@@ -26,7 +35,20 @@ pub struct SourceEntry {
     pub table: Option<String>,
     pub filter: Option<String>,
     pub search: Option<String>,
+    /// KQL: `table` names a function (an ASIM parser), called as `name()`.
+    pub function: bool,
     pub fields: HashMap<String, String>,
+    /// Like [`MappingFile::keyed_fields`], for this source only.
+    pub keyed_fields: HashMap<String, HashMap<String, String>>,
+    pub span: Span,
+}
+
+/// A custom table a mapping relies on: `custom_tables: {Name: {description, columns: {col: type}}}`.
+#[derive(Debug, Clone)]
+pub struct CustomTable {
+    pub name: String,
+    pub description: String,
+    pub columns: Vec<(String, ColumnType)>,
     pub span: Span,
 }
 
@@ -88,6 +110,69 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// `{Field: {KEY: target, ...}}`; keys are matched case-insensitively (stored upper case).
+    fn keyed_map(&mut self, node: &Node) -> HashMap<String, HashMap<String, String>> {
+        let mut map = HashMap::new();
+        for (key, value) in node.as_mapping().unwrap_or_default() {
+            if let Some(field) = self.string(key, "keyed_fields") {
+                let keys = self
+                    .string_map(value, "keyed_fields")
+                    .into_iter()
+                    .map(|(k, v)| (k.to_ascii_uppercase(), v))
+                    .collect();
+                map.insert(field, keys);
+            }
+        }
+        map
+    }
+
+    fn custom_tables(&mut self, node: &Node) -> Vec<CustomTable> {
+        let mut tables = Vec::new();
+        for (key, value) in node.as_mapping().unwrap_or_default() {
+            let Some(name) = self.string(key, "custom_tables") else {
+                continue;
+            };
+            let description = value
+                .get("description")
+                .and_then(|n| self.string(n, "description"))
+                .unwrap_or_default();
+            let mut columns = Vec::new();
+            match value.get("columns") {
+                Some(node) => {
+                    for (column, kind) in node.as_mapping().unwrap_or_default() {
+                        if let (Some(column), Some(kind_name)) =
+                            (self.string(column, "columns"), self.string(kind, "columns"))
+                        {
+                            let kind_type = ColumnType::from_name(&kind_name);
+                            if kind_type == ColumnType::Other {
+                                self.error(
+                                    kind.span,
+                                    format!("unknown column type `{kind_name}`"),
+                                    "expected string, int, long, real, bool, datetime, timespan, dynamic or guid",
+                                );
+                            }
+                            columns.push((column, kind_type));
+                        }
+                    }
+                }
+                None => self.error(
+                    value.span,
+                    format!("custom table `{name}` needs `columns: {{Column: type}}`"),
+                    "no `columns`",
+                ),
+            }
+            tables.push(CustomTable {
+                name,
+                description,
+                columns,
+                span: key.span,
+            });
+        }
+        tables
+    }
+}
+
 impl MappingFile {
     /// Parses a mapping file. `expected` is the target a built-in file must have.
     pub fn parse(
@@ -134,6 +219,23 @@ impl MappingFile {
         let fields = root
             .get("fields")
             .map(|n| reader.string_map(n, "fields"))
+            .unwrap_or_default();
+        let mut product_fields = HashMap::new();
+        if let Some(node) = root.get("product_fields") {
+            for (key, value) in node.as_mapping().unwrap_or_default() {
+                if let Some(product) = reader.string(key, "product_fields") {
+                    let map = reader.string_map(value, "product_fields");
+                    product_fields.insert(product.to_ascii_lowercase(), map);
+                }
+            }
+        }
+        let keyed_fields = root
+            .get("keyed_fields")
+            .map(|n| reader.keyed_map(n))
+            .unwrap_or_default();
+        let custom_tables = root
+            .get("custom_tables")
+            .map(|n| reader.custom_tables(n))
             .unwrap_or_default();
         let mut placeholders = HashMap::new();
         if let Some(node) = root.get("placeholders") {
@@ -192,6 +294,9 @@ impl MappingFile {
                 file: Arc::clone(file),
                 target,
                 fields,
+                product_fields,
+                keyed_fields,
+                custom_tables,
                 placeholders,
                 sources,
             }),
@@ -231,16 +336,29 @@ impl MappingFile {
                 logsource.push((key_name, value));
             }
         }
-        let table = item.get("table").and_then(|n| reader.string(n, "table"));
+        let function_name = item
+            .get("function")
+            .and_then(|n| reader.string(n, "function"));
+        let function = function_name.is_some();
+        let table =
+            function_name.or_else(|| item.get("table").and_then(|n| reader.string(n, "table")));
         let filter = item.get("filter").and_then(|n| reader.string(n, "filter"));
         let search = item.get("search").and_then(|n| reader.string(n, "search"));
         let fields = item
             .get("fields")
             .map(|n| reader.string_map(n, "fields"))
             .unwrap_or_default();
+        let keyed_fields = item
+            .get("keyed_fields")
+            .map(|n| reader.keyed_map(n))
+            .unwrap_or_default();
         match target {
             Some(Target::Kql) if table.is_none() => {
-                reader.error(item.span, "a KQL source needs `table:`".into(), "no table");
+                reader.error(
+                    item.span,
+                    "a KQL source needs `table:` (or `function:`)".into(),
+                    "no table",
+                );
                 return None;
             }
             Some(Target::Spl) if search.is_none() => {
@@ -258,7 +376,9 @@ impl MappingFile {
             table,
             filter,
             search,
+            function,
             fields,
+            keyed_fields,
             span: item.span,
         })
     }

@@ -4,19 +4,48 @@
 //! target (built-in first, then each `--mapping FILE`; later files win).
 //! Gives: a [`MappedRule`]: the table (KQL) or base search (SPL) and the expression with target
 //! field names and placeholders expanded, or a diagnostic naming the unmapped log source or the
-//! unresolved placeholder.
+//! unresolved placeholder. For KQL every field must be placed: a column (or a property of a
+//! dynamic column) of the source's table in the profile's typed schema; a field that is not
+//! is an `unmapped-field` error (a warning with [`Mapping::allow_unmapped`]).
 
 mod file;
+pub mod profile;
 mod schema;
 
-pub use file::{MappingFile, SourceEntry};
+pub use file::{CustomTable, MappingFile, SourceEntry};
+pub use profile::Profile;
 pub use schema::{ColumnType, SentinelSchema};
 
-use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{Expr, LoweredRule, Matcher, Pattern, PatternPart, Predicate, parse_sigma_string};
 use crate::rule::Rule;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+
+/// The fields of one rule that the schema cannot place.
+#[derive(Default)]
+struct Placement {
+    reported: HashSet<String>,
+    unplaced: Vec<Diagnostic>,
+}
+
+/// Where a Sigma field is named in the rule (its first use), for diagnostics.
+fn field_span(rule: &Rule, field: &str) -> crate::diagnostic::Span {
+    use crate::rule::SelectionBody;
+    rule.detection
+        .selections
+        .iter()
+        .filter_map(|selection| match &selection.body {
+            SelectionBody::FieldMaps(maps) => Some(maps),
+            _ => None,
+        })
+        .flatten()
+        .flat_map(|map| &map.matchers)
+        .filter_map(|matcher| matcher.field.as_ref())
+        .find(|name| name.value == field)
+        .map_or(rule.detection.span, |name| name.span)
+}
 
 /// The query languages siemc compiles to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,26 +69,18 @@ impl Target {
             _ => None,
         }
     }
-
-    fn builtin_mapping(self) -> (&'static str, &'static str) {
-        match self {
-            Target::Kql => (
-                "<built-in>/mappings/kql.yml",
-                include_str!("../../mappings/kql.yml"),
-            ),
-            Target::Spl => (
-                "<built-in>/mappings/spl.yml",
-                include_str!("../../mappings/spl.yml"),
-            ),
-        }
-    }
 }
 
 /// The mapping files of one target, in precedence order (last wins).
 #[derive(Debug, Clone)]
 pub struct Mapping {
     pub target: Target,
+    pub profile: &'static Profile,
     files: Vec<MappingFile>,
+    /// KQL: the tables (and parser functions) fields are placed in.
+    schema: Arc<SentinelSchema>,
+    /// Emit queries with fields the schema cannot place (with a warning) instead of refusing.
+    pub allow_unmapped: bool,
 }
 
 /// Where a rule's events are found in the target.
@@ -71,6 +92,8 @@ pub struct ResolvedSource {
     pub filter: Option<String>,
     /// SPL: the base search.
     pub search: Option<String>,
+    /// KQL: `table` is a function (an ASIM parser) to call.
+    pub function: bool,
     /// The logsource of the mapping entry that matched, e.g. `{product: windows, service: security}`.
     pub matched: String,
 }
@@ -80,28 +103,45 @@ pub struct ResolvedSource {
 pub struct MappedRule {
     pub source: ResolvedSource,
     pub expr: Expr,
+    /// Warnings and notes that go with the query (a custom table, an unplaced field emitted
+    /// on request).
+    pub notes: Vec<Diagnostic>,
 }
 
 impl Mapping {
-    /// The built-in mapping of a target (embedded in the binary).
+    /// The default profile of a target (embedded in the binary).
     pub fn builtin(target: Target) -> Mapping {
-        let (path, text) = target.builtin_mapping();
-        let file = Arc::new(SourceFile::new(path, text));
-        let parsed = MappingFile::parse(&file, Some(target))
-            .unwrap_or_else(|errors| panic!("built-in mapping {path} is invalid: {errors:?}"));
+        Mapping::for_profile(Profile::default_for(target))
+    }
+
+    /// A built-in profile's mapping.
+    pub fn for_profile(profile: &'static Profile) -> Mapping {
         Mapping {
-            target,
-            files: vec![parsed],
+            target: profile.target,
+            profile,
+            files: profile.mapping_files().to_vec(),
+            schema: profile.schema(),
+            allow_unmapped: false,
         }
     }
 
-    /// The built-in mapping followed by user files (later files win). Files for the other
+    /// The default profile followed by user files (later files win). Files for the other
     /// target are skipped, so one `--mapping` list can serve both targets.
     pub fn with_files(
         target: Target,
         paths: &[impl AsRef<Path>],
     ) -> Result<Mapping, Vec<Diagnostic>> {
-        let mut mapping = Mapping::builtin(target);
+        Mapping::with_profile_files(Profile::default_for(target), paths)
+    }
+
+    /// A profile followed by user files (later files win; files for the other target are
+    /// skipped). Custom tables the user files declare join the schema.
+    pub fn with_profile_files(
+        profile: &'static Profile,
+        paths: &[impl AsRef<Path>],
+    ) -> Result<Mapping, Vec<Diagnostic>> {
+        let target = profile.target;
+        let mut mapping = Mapping::for_profile(profile);
         let mut errors = Vec::new();
         for path in paths {
             let file = match crate::rule::read_source(path.as_ref()) {
@@ -112,7 +152,14 @@ impl Mapping {
                 }
             };
             match MappingFile::parse(&file, None) {
-                Ok(parsed) if parsed.target == target => mapping.files.push(parsed),
+                Ok(parsed) if parsed.target == target => {
+                    if !parsed.custom_tables.is_empty() {
+                        let mut schema = (*mapping.schema).clone();
+                        profile::declare_custom_tables(&mut schema, &parsed);
+                        mapping.schema = Arc::new(schema);
+                    }
+                    mapping.files.push(parsed)
+                }
                 Ok(_) => {}
                 Err(diagnostics) => errors.extend(diagnostics),
             }
@@ -122,6 +169,20 @@ impl Mapping {
         } else {
             Err(errors)
         }
+    }
+
+    /// The typed schema of this mapping's target tables (KQL).
+    pub fn schema(&self) -> &Arc<SentinelSchema> {
+        &self.schema
+    }
+
+    /// The custom table declaration of `table`, when a mapping file declares it.
+    pub fn custom_table(&self, table: &str) -> Option<&CustomTable> {
+        self.files
+            .iter()
+            .rev()
+            .flat_map(|f| f.custom_tables.iter())
+            .find(|t| t.name == table)
     }
 
     pub fn files(&self) -> &[MappingFile] {
@@ -158,10 +219,19 @@ impl Mapping {
         best.map(|(_, _, file, entry)| (file, entry))
     }
 
-    /// The target name of a Sigma field for a source entry.
+    /// The target name of a Sigma field for a source entry: the entry's own name, then the
+    /// names for the entry's product (`product_fields`), then the names for every source.
     pub fn field_name(&self, entry: &SourceEntry, field: &str) -> String {
         if let Some(target) = entry.fields.get(field) {
             return target.clone();
+        }
+        if let Some((_, product)) = entry.logsource.iter().find(|(k, _)| *k == "product") {
+            let product = product.to_ascii_lowercase();
+            for file in self.files.iter().rev() {
+                if let Some(target) = file.product_fields.get(&product).and_then(|f| f.get(field)) {
+                    return target.clone();
+                }
+            }
         }
         for file in self.files.iter().rev() {
             if let Some(target) = file.fields.get(field) {
@@ -169,6 +239,25 @@ impl Mapping {
             }
         }
         field.to_string()
+    }
+
+    /// The `KEY=value` split of a field for a source entry (Sysmon's `Hashes`), if any. The
+    /// entry's plain `fields` rename wins over a file-wide split.
+    fn keyed_field<'a>(
+        &'a self,
+        entry: &'a SourceEntry,
+        field: &str,
+    ) -> Option<&'a HashMap<String, String>> {
+        if let Some(keys) = entry.keyed_fields.get(field) {
+            return Some(keys);
+        }
+        if entry.fields.contains_key(field) {
+            return None;
+        }
+        self.files
+            .iter()
+            .rev()
+            .find_map(|file| file.keyed_fields.get(field))
     }
 
     fn placeholder(&self, name: &str) -> Option<&[String]> {
@@ -204,11 +293,12 @@ impl Mapping {
             ]);
         };
         let mut errors = Vec::new();
+        let mut placement = Placement::default();
         let expr = lowered
             .expr
             .clone()
             .try_map_predicates(&mut |predicate: Predicate| -> Result<Expr, ()> {
-                match self.map_predicate(rule, entry, predicate) {
+                match self.map_predicate(rule, entry, predicate, &mut placement) {
                     Ok(expr) => Ok(expr),
                     Err(diagnostic) => {
                         errors.push(diagnostic);
@@ -218,17 +308,50 @@ impl Mapping {
                 }
             })
             .expect("errors are collected, never returned");
+        let mut notes = Vec::new();
+        for diagnostic in placement.unplaced {
+            if self.allow_unmapped {
+                notes.push(Diagnostic {
+                    severity: crate::diagnostic::Severity::Warning,
+                    ..diagnostic
+                });
+            } else {
+                errors.push(diagnostic);
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
+        }
+        if let Some(custom) = entry.table.as_deref().and_then(|t| self.custom_table(t)) {
+            notes.push(
+                Diagnostic {
+                    severity: crate::diagnostic::Severity::Info,
+                    ..Diagnostic::error(
+                        "custom-table",
+                        format!(
+                            "logsource {} lives in the custom table `{}` in profile {}: {}",
+                            rule.logsource.describe(),
+                            custom.name,
+                            self.profile.name,
+                            custom.description
+                        ),
+                    )
+                }
+                .in_file(&rule.file)
+                .at(rule.logsource.span, "this log source")
+                .with_help("the table must exist in your workspace with the columns `siemc profiles` lists; or map the log source to your own table with --mapping"),
+            );
         }
         Ok(MappedRule {
             source: ResolvedSource {
                 table: entry.table.clone(),
                 filter: entry.filter.clone(),
                 search: entry.search.clone(),
+                function: entry.function,
                 matched: entry.describe(),
             },
             expr,
+            notes,
         })
     }
 
@@ -237,12 +360,207 @@ impl Mapping {
         rule: &Rule,
         entry: &SourceEntry,
         mut predicate: Predicate,
+        placement: &mut Placement,
     ) -> Result<Expr, Diagnostic> {
-        predicate.field = predicate.field.map(|f| self.field_name(entry, &f));
+        if let Some(field) = predicate.field.clone()
+            && let Some(keys) = self.keyed_field(entry, &field)
+        {
+            return self.map_keyed(rule, entry, &field, keys, predicate, placement);
+        }
+        if let Some(field) = predicate.field.take() {
+            let target = self.field_name(entry, &field);
+            self.check_placed(rule, entry, &field, &target, placement);
+            predicate.field = Some(target);
+        }
         if let Matcher::FieldRef { other, .. } = &mut predicate.matcher {
-            *other = self.field_name(entry, other);
+            let target = self.field_name(entry, other);
+            self.check_placed(rule, entry, &other.clone(), &target, placement);
+            *other = target;
         }
         self.expand_predicate(rule, predicate)
+    }
+
+    /// Whether the schema knows the table of `entry` (KQL); only then can fields be checked.
+    fn checked_table<'e>(&self, entry: &'e SourceEntry) -> Option<&'e str> {
+        let table = entry.table.as_deref()?;
+        (self.target == Target::Kql && self.schema.has_table(table)).then_some(table)
+    }
+
+    /// A target field is placed when it is a column of the table, or a property of one of
+    /// its dynamic (or JSON string) columns.
+    fn is_placed(&self, table: &str, target: &str) -> bool {
+        let column = target.split('.').next().unwrap_or(target);
+        match self.schema.column_type(table, column) {
+            None => false,
+            Some(_) if column.len() == target.len() => true,
+            Some(kind) => matches!(kind, ColumnType::Dynamic | ColumnType::String),
+        }
+    }
+
+    fn check_placed(
+        &self,
+        rule: &Rule,
+        entry: &SourceEntry,
+        field: &str,
+        target: &str,
+        placement: &mut Placement,
+    ) {
+        let Some(table) = self.checked_table(entry) else {
+            return;
+        };
+        if self.is_placed(table, target) || !placement.reported.insert(field.to_string()) {
+            return;
+        }
+        let renamed = if target == field {
+            String::new()
+        } else {
+            format!(" (mapped to `{target}`)")
+        };
+        let column = target.split('.').next().unwrap_or(target);
+        placement.unplaced.push(self.unmapped_field(
+            rule,
+            field,
+            table,
+            format!(
+                "field `{field}`{renamed} has no column in `{table}` (profile {})",
+                self.profile.name
+            ),
+            column,
+        ));
+    }
+
+    fn unmapped_field(
+        &self,
+        rule: &Rule,
+        field: &str,
+        table: &str,
+        message: String,
+        column: &str,
+    ) -> Diagnostic {
+        let nearest = self.schema.nearest_columns(table, column, 3);
+        let nearest = if nearest.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "nearest columns of `{table}`: {}; ",
+                nearest
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        Diagnostic::error("unmapped-field", message)
+            .in_file(&rule.file)
+            .at(field_span(rule, field), format!("not in `{table}`"))
+            .with_help(format!(
+                "{nearest}if one holds the same data, map it with `fields: {{{field}: COLUMN}}` in a file passed with --mapping; \
+                 or choose another --profile (see `siemc profiles`); --allow-unmapped emits the query anyway, with a warning"
+            ))
+    }
+
+    /// A condition on a `KEY=value` list field (Sysmon's `Hashes: SHA256=...,IMPHASH=...`)
+    /// becomes a condition on the column holding that key's value. Only `[*]KEY=value[*]`
+    /// values can be split; a key without a column is unplaced.
+    fn map_keyed(
+        &self,
+        rule: &Rule,
+        entry: &SourceEntry,
+        field: &str,
+        keys: &HashMap<String, String>,
+        predicate: Predicate,
+        placement: &mut Placement,
+    ) -> Result<Expr, Diagnostic> {
+        let table = entry.table.as_deref().unwrap_or_default();
+        let mut known: Vec<&str> = keys
+            .iter()
+            .filter(|(_, target)| !target.is_empty())
+            .map(|(key, _)| key.as_str())
+            .collect();
+        known.sort();
+        let unsplittable = |what: &str| {
+            Diagnostic::error(
+                "unmapped-field",
+                format!(
+                    "`{field}` is split into one column per algorithm in `{table}`; {what}"
+                ),
+            )
+            .in_file(&rule.file)
+            .at(predicate.span, "this value")
+            .with_help(format!(
+                "write each value as `ALGO=value` with ALGO one of {} (as Sysmon writes them), with `|contains`",
+                known.join(", ")
+            ))
+        };
+        let Matcher::Text { pattern, cased } = &predicate.matcher else {
+            return Err(unsplittable(
+                "only text values of the form ALGO=value can be placed",
+            ));
+        };
+        let mut parts = pattern.parts.as_slice();
+        if let [PatternPart::AnyChars, rest @ ..] = parts {
+            parts = rest;
+        }
+        let open_end = matches!(parts.last(), Some(PatternPart::AnyChars));
+        if open_end {
+            parts = &parts[..parts.len() - 1];
+        }
+        let [PatternPart::Literal(text)] = parts else {
+            return Err(unsplittable("this value is not a single ALGO=value pair"));
+        };
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(unsplittable("this value does not name its algorithm"));
+        };
+        let key = key.trim().to_ascii_uppercase();
+        match keys.get(&key).filter(|target| !target.is_empty()) {
+            Some(target)
+                if self
+                    .checked_table(entry)
+                    .is_none_or(|t| self.is_placed(t, target)) =>
+            {
+                let mut value_parts = vec![PatternPart::Literal(value.to_string())];
+                // A whole hash cannot be the prefix of a longer one: the pair is complete.
+                let whole = value.chars().all(|c| c.is_ascii_hexdigit())
+                    && matches!(
+                        (key.as_str(), value.len()),
+                        ("MD5" | "IMPHASH", 32)
+                            | ("SHA1", 40)
+                            | ("SHA256", 64)
+                            | ("SHA384", 96)
+                            | ("SHA512", 128)
+                    );
+                if open_end && !whole {
+                    value_parts.push(PatternPart::AnyChars);
+                }
+                Ok(Expr::Predicate(Predicate {
+                    field: Some(target.clone()),
+                    matcher: Matcher::Text {
+                        pattern: Pattern { parts: value_parts },
+                        cased: *cased,
+                    },
+                    span: predicate.span,
+                }))
+            }
+            _ => {
+                if placement.reported.insert(format!("{field}={key}")) {
+                    placement.unplaced.push(
+                        Diagnostic::error(
+                            "unmapped-field",
+                            format!(
+                                "`{field}` value `{key}=...` has no column in `{table}` (profile {}): it has {}",
+                                self.profile.name,
+                                known.iter().map(|k| format!("{k} (`{}`)", keys[*k])).collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                        .in_file(&rule.file)
+                        .at(predicate.span, format!("no {key} in `{table}`"))
+                        .with_help("the table lacks this data; choose another --profile (see `siemc profiles`), or --allow-unmapped to emit the query anyway, with a warning"),
+                    );
+                }
+                // Keep the condition on the original field (emitted only under --allow-unmapped).
+                Ok(Expr::Predicate(predicate))
+            }
+        }
     }
 
     /// Expands `|expand` placeholders only, keeping Sigma field names (for `siemc test`).
