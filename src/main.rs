@@ -25,9 +25,15 @@ enum Command {
         /// Rule files or directories (searched recursively for *.yml / *.yaml).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Query language to produce.
-        #[arg(long, value_enum)]
-        target: TargetArg,
+        /// Query language to produce (implied by --profile).
+        #[arg(long, value_enum, required_unless_present = "profile")]
+        target: Option<TargetArg>,
+        /// Built-in profile: where the log sources live (see `siemc profiles`); default from siemc.toml, else the target's default.
+        #[arg(long = "profile", value_name = "NAME")]
+        profile: Option<String>,
+        /// Emit queries with fields the profile cannot place (a warning each) instead of refusing the rule.
+        #[arg(long)]
+        allow_unmapped: bool,
         /// Extra mapping file (repeatable; later files win over earlier ones and the built-in mapping).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
@@ -50,6 +56,9 @@ enum Command {
         /// Output: one line per rule, JSON Lines per test case, or JUnit XML.
         #[arg(long, value_enum, default_value = "human")]
         format: TestFormatArg,
+        /// Built-in profile whose placeholder values apply (see `siemc profiles`).
+        #[arg(long = "profile", value_name = "NAME")]
+        profile: Option<String>,
     },
     /// Export rules as deployable SIEM content: Sentinel analytic rules (YAML or ARM), Splunk savedsearches.conf.
     Export {
@@ -71,6 +80,12 @@ enum Command {
         /// Splunk: add Enterprise Security correlation-search and notable keys to every stanza.
         #[arg(long)]
         es: bool,
+        /// Built-in profile: where the log sources live (see `siemc profiles`); default from siemc.toml, else the target's default.
+        #[arg(long = "profile", value_name = "NAME")]
+        profile: Option<String>,
+        /// Emit queries with fields the profile cannot place (a warning each) instead of refusing the rule.
+        #[arg(long)]
+        allow_unmapped: bool,
     },
     /// Lint rules: structure, metadata, detection logic, regular expressions, correlation
     /// rules; compile them for each target and validate the generated queries.
@@ -97,6 +112,15 @@ enum Command {
         /// Extra mapping file (repeatable; each applies to the target it names).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
+        /// Built-in profile (repeatable, one per target; see `siemc profiles`).
+        #[arg(long = "profile", value_name = "NAME")]
+        profiles: Vec<String>,
+    },
+    /// The built-in profiles: where each places the log sources and what it needs; with NAME,
+    /// every log source of that profile and its table or base search.
+    Profiles {
+        /// A profile to show in full.
+        name: Option<String>,
     },
     /// Work with hand-written queries.
     #[command(subcommand)]
@@ -194,14 +218,20 @@ fn main() -> ExitCode {
         Command::Compile {
             paths,
             target,
+            profile,
+            allow_unmapped,
             mappings,
             templates,
             format,
         } => cli::compile::run(&cli::compile::CompileArgs {
             paths,
-            target: match target {
+            target: target.map(|target| match target {
                 TargetArg::Kql => Target::Kql,
                 TargetArg::Spl => Target::Spl,
+            }),
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped,
             },
             mappings,
             templates,
@@ -214,9 +244,14 @@ fn main() -> ExitCode {
             paths,
             mappings,
             format,
+            profile,
         } => cli::test::run(&cli::test::TestArgs {
             paths,
             mappings,
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped: false,
+            },
             format: match format {
                 TestFormatArg::Human => cli::test::TestFormat::Human,
                 TestFormatArg::Json => cli::test::TestFormat::Json,
@@ -231,7 +266,12 @@ fn main() -> ExitCode {
             deny,
             explain,
             mappings,
+            profiles,
         } => cli::check::run(&cli::check::CheckArgs {
+            profile: cli::ProfileChoice {
+                names: profiles,
+                allow_unmapped: false,
+            },
             paths,
             targets: match target {
                 CheckTargetArg::Kql => vec![Target::Kql],
@@ -267,7 +307,13 @@ fn main() -> ExitCode {
             mappings,
             templates,
             es,
+            profile,
+            allow_unmapped,
         } => cli::export::run(&cli::export::ExportArgs {
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped,
+            },
             paths,
             format: match to {
                 ExportArg::SentinelYaml => ExportFormat::SentinelYaml,
@@ -279,6 +325,7 @@ fn main() -> ExitCode {
             templates,
             es,
         }),
+        Command::Profiles { name } => cli::profiles::run(name.as_deref()),
     };
     ExitCode::from(code)
 }

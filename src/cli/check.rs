@@ -1,5 +1,5 @@
 //! `siemc check PATH... [--target kql|spl|all] [--format human|json|sarif|github]
-//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]...`
+//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]... [--profile NAME]...`
 //!
 //! Runs the linter ([`crate::lint`]) over rule files and prints its diagnostics (the result:
 //! stdout) in the chosen format. Exit code: 1 when an error-severity diagnostic remains (or a
@@ -21,6 +21,7 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
     pub explain: Option<String>,
     pub mappings: Vec<PathBuf>,
+    pub profile: super::ProfileChoice,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -40,7 +41,18 @@ pub fn run(args: &CheckArgs) -> u8 {
         super::report_to_stderr(&unknown);
         return exit::USAGE;
     }
+    let mut profiles = Vec::new();
+    for target in &args.targets {
+        match args.profile.resolve(*target) {
+            Ok(profile) => profiles.push(profile),
+            Err(problems) => {
+                super::report_to_stderr(&problems);
+                return exit::USAGE;
+            }
+        }
+    }
     let linter = match Linter::new(&LintOptions {
+        profiles,
         targets: args.targets.clone(),
         mapping_files: args.mappings.clone(),
         ignore: args.ignore.clone(),

@@ -1,4 +1,5 @@
-//! `siemc compile PATH... --target kql|spl [--mapping FILE]... [--templates DIR] [--format query|json]`
+//! `siemc compile PATH... --target kql|spl [--profile NAME] [--allow-unmapped] [--mapping FILE]...
+//! [--templates DIR] [--format query|json]`
 
 use super::{exit, report_to_stderr};
 use crate::compile::Compiler;
@@ -18,16 +19,40 @@ pub enum OutputFormat {
 
 pub struct CompileArgs {
     pub paths: Vec<PathBuf>,
-    pub target: Target,
+    /// `None`: the target of the `--profile`.
+    pub target: Option<Target>,
+    pub profile: super::ProfileChoice,
     pub mappings: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
     pub format: OutputFormat,
 }
 
 pub fn run(args: &CompileArgs) -> u8 {
-    let setup =
-        super::load_mapping_and_templates(args.target, &args.mappings, args.templates.as_deref())
-            .map(|(mapping, templates)| Compiler::new(args.target, mapping, templates));
+    let target = match args.target {
+        Some(target) => target,
+        None => match args
+            .profile
+            .names
+            .iter()
+            .find_map(|name| crate::mapping::Profile::find(name))
+        {
+            Some(profile) => profile.target,
+            None => {
+                report_to_stderr(&[Diagnostic::error(
+                    "usage",
+                    "give --target kql|spl, or a --profile (see `siemc profiles`)",
+                )]);
+                return exit::USAGE;
+            }
+        },
+    };
+    let setup = super::load_mapping_and_templates(
+        target,
+        &args.profile,
+        &args.mappings,
+        args.templates.as_deref(),
+    )
+    .map(|(mapping, templates)| Compiler::new(target, mapping, templates));
     let compiler = match setup {
         Ok(compiler) => compiler,
         Err(diagnostics) => {
@@ -48,7 +73,7 @@ pub fn run(args: &CompileArgs) -> u8 {
             ),
             OutputFormat::Query if several => {
                 let header = format!("{}: {}", query.path, query.title).replace(['\n', '\r'], " ");
-                match args.target {
+                match target {
                     Target::Kql => writeln!(stdout, "// {header}\n{}\n", query.query),
                     Target::Spl => writeln!(
                         stdout,

@@ -190,7 +190,10 @@ impl Exporter {
                 }
                 RuleDocument::Detection(rule) => match self.compiler.compile_rule_with_source(rule)
                 {
-                    Ok(compiled) => (rule.clone(), compiled),
+                    Ok(compiled) => {
+                        outcome.diagnostics.extend(compiled.notes.iter().cloned());
+                        (rule.clone(), compiled)
+                    }
                     Err(errors) => {
                         outcome.diagnostics.extend(errors);
                         continue;

@@ -46,6 +46,16 @@ pub const CONFIG_FILE_NAME: &str = "siemc.toml";
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     check: Option<CheckSection>,
+    /// `profile = "sentinel-asim"` or a list (one per target): the built-in profile(s) that
+    /// compile, check, test and export use when `--profile` is not given.
+    profile: Option<ProfileSetting>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProfileSetting {
+    One(toml::Spanned<String>),
+    Several(Vec<toml::Spanned<String>>),
 }
 
 #[derive(Deserialize)]
@@ -72,6 +82,8 @@ pub struct Config {
     root: PathBuf,
     ignore: Vec<String>,
     overrides: Vec<(GlobSet, Vec<String>)>,
+    /// The `profile` setting: names with their spans.
+    pub profiles: Vec<(String, Span)>,
 }
 
 impl Config {
@@ -82,10 +94,18 @@ impl Config {
             vec![
                 INVALID_CONFIG
                     .at(file, span, format!("invalid siemc.toml: {}", error.message()), "")
-                    .with_help("siemc.toml holds `[check]` with `ignore = [\"code\", ...]` and `[[check.overrides]]` with `paths` and `ignore`"),
+                    .with_help("siemc.toml holds `profile = \"NAME\"`, `[check]` with `ignore = [\"code\", ...]` and `[[check.overrides]]` with `paths` and `ignore`"),
             ]
         })?;
         let mut problems = Vec::new();
+        let profiles = match &parsed.profile {
+            None => Vec::new(),
+            Some(ProfileSetting::One(name)) => vec![name],
+            Some(ProfileSetting::Several(names)) => names.iter().collect(),
+        }
+        .into_iter()
+        .map(|name| (name.get_ref().clone(), spanned(name)))
+        .collect();
         let check = parsed.check.unwrap_or(CheckSection {
             ignore: Vec::new(),
             overrides: Vec::new(),
@@ -125,6 +145,7 @@ impl Config {
                 .unwrap_or_default(),
             ignore,
             overrides,
+            profiles,
         })
     }
 
@@ -244,6 +265,28 @@ impl ConfigCache {
             }
         }
     }
+}
+
+/// The `siemc.toml` of a directory (the nearest one in it or above, up to the repository root),
+/// parsed, with its file (for diagnostics that point into it).
+pub fn config_for_directory(
+    directory: &Path,
+) -> Result<Option<(Arc<SourceFile>, Config)>, Vec<Diagnostic>> {
+    let Ok(absolute) = std::path::absolute(directory) else {
+        return Ok(None);
+    };
+    for directory in absolute.ancestors() {
+        let candidate = directory.join(CONFIG_FILE_NAME);
+        if candidate.is_file() {
+            let file = crate::rule::read_source(&candidate).map_err(|d| vec![d])?;
+            let config = Config::parse(&file)?;
+            return Ok(Some((file, config)));
+        }
+        if directory.join(".git").exists() {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 /// Whether an inline comment suppresses `diagnostic`: `# siemc: ignore CODE` on the line its

@@ -92,13 +92,14 @@ pub struct TargetPipeline {
 }
 
 impl TargetPipeline {
-    /// The built-in mapping plus `mapping_files`, the embedded templates, the target's validator
+    /// The profile's mapping plus `mapping_files`, the embedded templates, the target's validator
     /// with its default options.
     pub fn new(
-        target: Target,
+        profile: &'static crate::mapping::Profile,
         mapping_files: &[PathBuf],
     ) -> Result<TargetPipeline, Vec<Diagnostic>> {
-        let mapping = Mapping::with_files(target, mapping_files)?;
+        let target = profile.target;
+        let mapping = Mapping::with_profile_files(profile, mapping_files)?;
         let validate: Validate = match target {
             Target::Kql => {
                 let options = kql::KqlCheckOptions::from_schema_file(None).map_err(|d| vec![d])?;

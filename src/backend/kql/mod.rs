@@ -143,7 +143,7 @@ impl Renderer<'_> {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let grouped = if operator == "or" {
-            self.group_in_lists(items, indent)
+            self.group_in_lists(items, negated, indent)
         } else {
             items.iter().map(Grouped::Single).collect()
         };
@@ -170,7 +170,12 @@ impl Renderer<'_> {
     }
 
     /// Case-insensitive (or cased) equalities on one field inside an OR become `in~` / `in`.
-    fn group_in_lists<'e>(&self, items: &'e [Expr], indent: usize) -> Vec<Grouped<'e>> {
+    fn group_in_lists<'e>(
+        &self,
+        items: &'e [Expr],
+        negated: bool,
+        indent: usize,
+    ) -> Vec<Grouped<'e>> {
         let mut out: Vec<Grouped<'e>> = Vec::new();
         let mut used = vec![false; items.len()];
         for (i, item) in items.iter().enumerate() {
@@ -201,12 +206,15 @@ impl Renderer<'_> {
                 .map(|v| typed_value(&field_expr, v, cased))
                 .collect();
             if let Some(list) = typed {
-                // A typed column compares by value: `EventID in (4688, 4689)`.
-                out.push(Grouped::InList(super::value_list(
-                    &format!("{} in ", field_expr.text),
-                    &list,
-                    indent + 4,
-                )));
+                // A typed column compares by value: `EventID in (4688, 4689)`; a null
+                // column gives null, which must not drop the row under a `not`.
+                let test =
+                    super::value_list(&format!("{} in ", field_expr.text), &list, indent + 4);
+                out.push(Grouped::InList(if negated {
+                    format!("coalesce({test}, false)")
+                } else {
+                    test
+                }));
                 continue;
             }
             let list: Vec<String> = values.iter().map(|v| literal::string(v)).collect();
