@@ -40,7 +40,19 @@ pub struct SourceEntry {
     pub fields: HashMap<String, String>,
     /// Like [`MappingFile::keyed_fields`], for this source only.
     pub keyed_fields: HashMap<String, HashMap<String, String>>,
+    /// Sigma fields whose values are spelled differently in the target:
+    /// `value_fields: {Initiated: {column: NetworkDirection, values: {'true': Outbound}}}`.
+    pub value_fields: HashMap<String, ValueField>,
     pub span: Span,
+}
+
+/// A field placed in another column with its values translated (Sysmon's `Initiated: 'true'`
+/// is ASIM's `NetworkDirection == "Outbound"`). Values are matched case-insensitively.
+#[derive(Debug, Clone)]
+pub struct ValueField {
+    pub column: String,
+    /// Sigma value (lower case) → target value.
+    pub values: HashMap<String, String>,
 }
 
 /// A custom table a mapping relies on: `custom_tables: {Name: {description, columns: {col: type}}}`.
@@ -352,6 +364,32 @@ impl MappingFile {
             .get("keyed_fields")
             .map(|n| reader.keyed_map(n))
             .unwrap_or_default();
+        let mut value_fields = HashMap::new();
+        for (key, value) in item
+            .get("value_fields")
+            .and_then(Node::as_mapping)
+            .unwrap_or_default()
+        {
+            let Some(field) = reader.string(key, "value_fields") else {
+                continue;
+            };
+            let Some(column) = value.get("column").and_then(|n| reader.string(n, "column")) else {
+                reader.error(
+                    value.span,
+                    format!("value field `{field}` needs `column:`"),
+                    "no `column`",
+                );
+                continue;
+            };
+            let values = value
+                .get("values")
+                .map(|n| reader.string_map(n, "values"))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k.to_lowercase(), v))
+                .collect();
+            value_fields.insert(field, ValueField { column, values });
+        }
         match target {
             Some(Target::Kql) if table.is_none() => {
                 reader.error(
@@ -379,6 +417,7 @@ impl MappingFile {
             function,
             fields,
             keyed_fields,
+            value_fields,
             span: item.span,
         })
     }

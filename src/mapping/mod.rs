@@ -367,6 +367,11 @@ impl Mapping {
         {
             return self.map_keyed(rule, entry, &field, keys, predicate, placement);
         }
+        if let Some(field) = predicate.field.clone()
+            && let Some(translated) = entry.value_fields.get(&field)
+        {
+            return self.map_values(rule, entry, &field, translated, predicate, placement);
+        }
         if let Some(field) = predicate.field.take() {
             let target = self.field_name(entry, &field);
             self.check_placed(rule, entry, &field, &target, placement);
@@ -457,6 +462,61 @@ impl Mapping {
                 "{nearest}if one holds the same data, map it with `fields: {{{field}: COLUMN}}` in a file passed with --mapping; \
                  or choose another --profile (see `siemc profiles`); --allow-unmapped emits the query anyway, with a warning"
             ))
+    }
+
+    /// A condition on a field whose values the target spells differently: only plain values
+    /// (text without wildcards, booleans) that the mapping lists can be translated.
+    fn map_values(
+        &self,
+        rule: &Rule,
+        entry: &SourceEntry,
+        field: &str,
+        translated: &file::ValueField,
+        predicate: Predicate,
+        placement: &mut Placement,
+    ) -> Result<Expr, Diagnostic> {
+        let value = match &predicate.matcher {
+            Matcher::Text { pattern, .. } => pattern.as_literal(),
+            Matcher::Bool(value) => Some(value.to_string()),
+            Matcher::Null | Matcher::Exists(_) => {
+                let mut predicate = predicate;
+                predicate.field = Some(translated.column.clone());
+                return Ok(Expr::Predicate(predicate));
+            }
+            _ => None,
+        };
+        match value.and_then(|v| translated.values.get(&v.to_lowercase())) {
+            Some(target) => Ok(Expr::Predicate(Predicate {
+                field: Some(translated.column.clone()),
+                matcher: Matcher::Text {
+                    pattern: Pattern::literal(target.clone()),
+                    cased: false,
+                },
+                span: predicate.span,
+            })),
+            None => {
+                let table = entry.table.as_deref().unwrap_or_default();
+                let mut known: Vec<&str> = translated.values.keys().map(String::as_str).collect();
+                known.sort();
+                if placement.reported.insert(format!("{field}=value")) {
+                    placement.unplaced.push(
+                        Diagnostic::error(
+                            "unmapped-field",
+                            format!(
+                                "`{field}` is `{}` in `{table}` (profile {}), which has a counterpart only for the values {}",
+                                translated.column,
+                                self.profile.name,
+                                known.join(", ")
+                            ),
+                        )
+                        .in_file(&rule.file)
+                        .at(predicate.span, "no counterpart for this value")
+                        .with_help("use one of those values, or --allow-unmapped to emit the query anyway, with a warning"),
+                    );
+                }
+                Ok(Expr::Predicate(predicate))
+            }
+        }
     }
 
     /// A condition on a `KEY=value` list field (Sysmon's `Hashes: SHA256=...,IMPHASH=...`)
