@@ -139,7 +139,7 @@ fn siemc_toml_sets_the_profile_and_a_bad_name_is_located() {
         errors.contains("unknown profile `sentinel-nope`"),
         "{errors}"
     );
-    assert!(errors.contains("siemc.toml:1:22"), "{errors}");
+    assert!(errors.contains("siemc.toml:1:11"), "{errors}");
 }
 
 #[test]

@@ -37,6 +37,12 @@ pub fn run(args: &CompileArgs) -> u8 {
             .find_map(|name| crate::mapping::Profile::find(name))
         {
             Some(profile) => profile.target,
+            None if !args.profile.names.is_empty() => {
+                // No such profile: the resolver says so, naming the profiles.
+                let problem = args.profile.resolve(Target::Kql).err().unwrap_or_default();
+                report_to_stderr(&problem);
+                return exit::USAGE;
+            }
             None => {
                 report_to_stderr(&[Diagnostic::error(
                     "usage",

@@ -48,14 +48,14 @@ struct ConfigFile {
     check: Option<CheckSection>,
     /// `profile = "sentinel-asim"` or a list (one per target): the built-in profile(s) that
     /// compile, check, test and export use when `--profile` is not given.
-    profile: Option<ProfileSetting>,
+    profile: Option<toml::Spanned<ProfileSetting>>,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum ProfileSetting {
-    One(toml::Spanned<String>),
-    Several(Vec<toml::Spanned<String>>),
+    One(String),
+    Several(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -100,12 +100,17 @@ impl Config {
         let mut problems = Vec::new();
         let profiles = match &parsed.profile {
             None => Vec::new(),
-            Some(ProfileSetting::One(name)) => vec![name],
-            Some(ProfileSetting::Several(names)) => names.iter().collect(),
-        }
-        .into_iter()
-        .map(|name| (name.get_ref().clone(), spanned(name)))
-        .collect();
+            Some(setting) => {
+                let span = setting.span();
+                let span = Span::new(span.start, span.end);
+                match setting.get_ref() {
+                    ProfileSetting::One(name) => vec![(name.clone(), span)],
+                    ProfileSetting::Several(names) => {
+                        names.iter().map(|name| (name.clone(), span)).collect()
+                    }
+                }
+            }
+        };
         let check = parsed.check.unwrap_or(CheckSection {
             ignore: Vec::new(),
             overrides: Vec::new(),

@@ -513,3 +513,47 @@ fn cidr_match(subject: &str, ranges: &[Cidr]) -> String {
         literal::string(&ranges[0].text)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(table: &str, column: &str, text: &str, cased: bool) -> Option<String> {
+        typed_value(
+            &field_expr(SentinelSchema::builtin(), table, column),
+            text,
+            cased,
+        )
+    }
+
+    #[test]
+    fn values_are_typed_by_the_2024_schema() {
+        // int and long columns: canonical integers only
+        assert_eq!(
+            typed("SecurityEvent", "EventID", "4688", false).as_deref(),
+            Some("4688")
+        );
+        assert_eq!(
+            typed("DeviceProcessEvents", "ProcessId", "-12", false).as_deref(),
+            Some("-12")
+        );
+        assert_eq!(typed("SecurityEvent", "EventID", "04688", false), None);
+        assert_eq!(typed("SecurityEvent", "EventID", "4688 ", false), None);
+        assert_eq!(typed("SecurityEvent", "EventID", "0x1250", false), None);
+        // bool columns: any case, unless the match is cased
+        let bool_column = ("DeviceFileEvents", "IsAzureInfoProtectionApplied");
+        assert_eq!(
+            typed(bool_column.0, bool_column.1, "TRUE", false).as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            typed(bool_column.0, bool_column.1, "false", true).as_deref(),
+            Some("false")
+        );
+        assert_eq!(typed(bool_column.0, bool_column.1, "True", true), None);
+        assert_eq!(typed(bool_column.0, bool_column.1, "yes", false), None);
+        // string and real columns keep the text match
+        assert_eq!(typed("SecurityEvent", "CommandLine", "4688", false), None);
+        assert_eq!(typed("SecurityEvent", "NoSuchColumn", "4688", false), None);
+    }
+}
