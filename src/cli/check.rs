@@ -46,7 +46,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         match args.profile.resolve(*target) {
             Ok(profile) => profiles.push(profile),
             Err(problems) => {
-                super::report_to_stderr(&problems);
+                // A bad `--profile` or siemc.toml: reported like check's other findings.
+                write_diagnostics(&mut std::io::stdout().lock(), &problems, args.format);
                 return exit::USAGE;
             }
         }
