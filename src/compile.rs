@@ -198,6 +198,22 @@ impl Compiler {
                 .mapping
                 .find_source(member.rule)
                 .expect("a compiled rule has a source");
+            if entry.datamodel.is_some() {
+                // The aggregation reads the members' events; `tstats` returns counts.
+                errors.push(
+                    Diagnostic::error(
+                        "unsupported-correlation",
+                        format!(
+                            "profile {} searches this rule's events through a CIM data model with `tstats`, which a correlation cannot aggregate over",
+                            self.mapping.profile.name
+                        ),
+                    )
+                    .in_file(&plan.rule.file)
+                    .at(plan.rule.kind.span, "this correlation")
+                    .with_help("compile correlations with --profile splunk (raw searches)"),
+                );
+                continue;
+            }
             members.push(CorrelationMember {
                 label: member.label.clone(),
                 query,

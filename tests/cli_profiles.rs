@@ -107,7 +107,10 @@ fn profile_chooses_the_tables_and_implies_the_target() {
     );
     let unknown = siemc(&["compile", &rule, "--profile", "sentinel-nope"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("sentinel-xdr, sentinel-windows, sentinel-asim"));
+    assert!(
+        stderr(&unknown)
+            .contains("sentinel-xdr, sentinel-windows, sentinel-asim, splunk, splunk-cim")
+    );
 }
 
 #[test]
@@ -218,5 +221,63 @@ fn values_compare_by_the_column_type() {
     assert!(
         text.contains("tostring(EventID) =~ \"04688\""),
         "not canonical: compared as text: {text}"
+    );
+}
+
+#[test]
+fn splunk_cim_uses_tstats_and_refuses_or_falls_back_outside_the_model() {
+    let dir = temp_dir("profiles-cim");
+    let rule = write(
+        &dir,
+        "a.yml",
+        "title: Whoami\nlogsource: {category: process_creation, product: windows}\ndetection:\n  selection:\n    Image|endswith: '\\\\whoami.exe'\n  condition: selection\n",
+    );
+    let output = siemc(&["compile", &rule, "--profile", "splunk-cim"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).trim_end(),
+        "| tstats summariesonly=true count min(_time) as firstTime max(_time) as lastTime from datamodel=Endpoint.Processes where Processes.process_path=\"*\\\\whoami.exe\" by Processes.dest Processes.user Processes.parent_process Processes.process_name Processes.process Processes.process_id Processes.parent_process_id"
+    );
+    let outside = write(
+        &dir,
+        "b.yml",
+        IMAGE_LOAD
+            .replace("image_load", "process_creation")
+            .as_str(),
+    );
+    let refused = siemc(&["compile", &outside, "--profile", "splunk-cim"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains(
+            "field `Description` is not a field of the CIM data model Endpoint.Processes"
+        ),
+        "{}",
+        stderr(&refused)
+    );
+    let settings = write(
+        &dir,
+        "cim.yml",
+        "target: spl\ncim: {summariesonly: false, fallback: raw}\n",
+    );
+    let fallback = siemc(&[
+        "compile",
+        &outside,
+        &rule,
+        "--profile",
+        "splunk-cim",
+        "--mapping",
+        &settings,
+    ]);
+    assert_eq!(fallback.status.code(), Some(0), "{}", stderr(&fallback));
+    let text = stdout(&fallback);
+    assert!(
+        text.contains("source=\"XmlWinEventLog:Microsoft-Windows-Sysmon/Operational\" EventCode=1"),
+        "{text}"
+    );
+    assert!(text.contains("| tstats summariesonly=false"), "{text}");
+    assert!(
+        stderr(&fallback).contains("info[cim-fallback]"),
+        "{}",
+        stderr(&fallback)
     );
 }

@@ -57,10 +57,10 @@ fn invalid_rules_get_located_diagnostics() {
     run_folder("tests/fixtures/compile_errors", "compile_errors", true);
 }
 
-/// Every compile fixture through the other KQL profiles, strict (refusals shown).
+/// Every compile fixture through the other profiles, strict (refusals shown).
 #[test]
 fn fixture_rules_compile_with_every_sentinel_profile() {
-    for profile in ["sentinel-windows", "sentinel-asim"] {
+    for profile in ["sentinel-windows", "sentinel-asim", "splunk-cim"] {
         let settings = snapshot_dir(&format!("profiles/{profile}"));
         let compiler = common::profile_compiler(profile, false);
         for path in common::fixture_files("tests/fixtures/compile") {

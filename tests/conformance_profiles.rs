@@ -191,3 +191,53 @@ fn sentinel_profiles_compile_binder_clean_queries() {
     );
     let _ = Profile::names();
 }
+
+#[test]
+#[ignore = "needs ../shared/corpus (run by scripts/test.sh)"]
+fn splunk_cim_compiles_valid_tstats_searches() {
+    let corpus = shared("corpus/sigma/rules");
+    assert!(corpus.is_dir(), "{} not found", corpus.display());
+    let (paths, problems) = siemc::rule::collect_rule_paths(&[corpus]);
+    assert!(problems.is_empty());
+    let profile = Profile::find("splunk-cim").unwrap();
+    let compiler = Compiler::new(
+        Target::Spl,
+        Mapping::for_profile(profile),
+        siemc::backend::Templates::embedded(),
+    );
+    let figures = compile_corpus(&compiler, &paths);
+    // Every printed search passed siemc's SPL validator in the compiler; check it again here.
+    let options = siemc::query::spl::SplCheckOptions::default();
+    let mut invalid = Vec::new();
+    for (path, query) in &figures.compiled {
+        let source = std::sync::Arc::new(siemc::diagnostic::SourceFile::new(
+            path.clone(),
+            query.clone(),
+        ));
+        if siemc::query::spl::check_query(&source, &options)
+            .iter()
+            .any(|d| d.is_error())
+        {
+            invalid.push(format!("{path}:\n{query}"));
+        }
+    }
+    let tstats = figures
+        .compiled
+        .iter()
+        .filter(|(_, query)| query.starts_with("| tstats "))
+        .count();
+    println!(
+        "splunk-cim: {} rules; {} compiled ({tstats} as tstats over a data model, {} raw searches of log sources without a model), all valid SPL; refused rules by code: {:?}\n  top refusal reasons:\n{}",
+        figures.rules,
+        figures.compiled.len(),
+        figures.compiled.len() - tstats,
+        figures.refused,
+        top_reasons(&figures.reasons, 12)
+    );
+    assert!(
+        invalid.is_empty(),
+        "searches rejected by siemc's SPL validator:\n{}",
+        invalid.join("\n\n")
+    );
+    assert!(tstats > 1000, "{tstats} tstats searches");
+}

@@ -64,6 +64,7 @@ fn cased_equality(value: &str) -> MappedRule {
             filter: None,
             search: Some("index=main".into()),
             function: false,
+            datamodel: None,
             matched: "{product: test}".into(),
         },
         expr: Expr::Predicate(Predicate {

@@ -19,6 +19,11 @@ pub struct MappingFile {
     /// Sigma fields whose values are `KEY=value` lists (Sysmon's `Hashes`), for every source:
     /// field → key (upper case) → target field holding that key's value.
     pub keyed_fields: HashMap<String, HashMap<String, String>>,
+    /// SPL: CIM data models (`Endpoint.Processes`) with their fields (node-prefixed, as the
+    /// query names them: `Processes.process_path`) and the fields results are grouped by.
+    pub datamodels: HashMap<String, DataModel>,
+    /// SPL: how rules are compiled over data models (`cim: {summariesonly, fallback}`).
+    pub cim: CimSettings,
     /// Tables that are not part of the platform's schema but that this mapping relies on
     /// (custom `_CL` tables), declared with their columns.
     pub custom_tables: Vec<CustomTable>,
@@ -37,6 +42,8 @@ pub struct SourceEntry {
     pub search: Option<String>,
     /// KQL: `table` names a function (an ASIM parser), called as `name()`.
     pub function: bool,
+    /// SPL: the CIM data model node the rule is searched in with `tstats`.
+    pub datamodel: Option<String>,
     pub fields: HashMap<String, String>,
     /// Like [`MappingFile::keyed_fields`], for this source only.
     pub keyed_fields: HashMap<String, HashMap<String, String>>,
@@ -53,6 +60,23 @@ pub struct ValueField {
     pub column: String,
     /// Sigma value (lower case) → target value.
     pub values: HashMap<String, String>,
+}
+
+/// A CIM data model node: its fields and the `by` fields of the `tstats` over it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataModel {
+    pub fields: Vec<String>,
+    pub by: Vec<String>,
+}
+
+/// `cim:` settings of a mapping file; a later file's setting wins.
+#[derive(Debug, Clone, Default)]
+pub struct CimSettings {
+    /// `summariesonly=` of `tstats` (true: accelerated summaries only, fast).
+    pub summariesonly: Option<bool>,
+    /// What a rule that needs a field outside its data model gets: `refuse` (an
+    /// `unmapped-field` error, the default) or `raw` (the raw search of the base mapping).
+    pub fallback_raw: Option<bool>,
 }
 
 /// A custom table a mapping relies on: `custom_tables: {Name: {description, columns: {col: type}}}`.
@@ -249,6 +273,63 @@ impl MappingFile {
             .get("custom_tables")
             .map(|n| reader.custom_tables(n))
             .unwrap_or_default();
+        let mut datamodels = HashMap::new();
+        for (key, value) in root
+            .get("datamodels")
+            .and_then(Node::as_mapping)
+            .unwrap_or_default()
+        {
+            let Some(name) = reader.string(key, "datamodels") else {
+                continue;
+            };
+            let list = |reader: &mut Reader<'_>, what: &str| -> Vec<String> {
+                match value.get(what).map(|n| (n, n.as_sequence())) {
+                    Some((_, Some(items))) => items
+                        .iter()
+                        .filter_map(|i| reader.string(i, what))
+                        .collect(),
+                    Some((node, None)) => {
+                        reader.error(
+                            node.span,
+                            format!("`{what}` must be a list of field names"),
+                            "expected a list",
+                        );
+                        Vec::new()
+                    }
+                    None => Vec::new(),
+                }
+            };
+            let fields = list(&mut reader, "fields");
+            let by = list(&mut reader, "by");
+            datamodels.insert(name, DataModel { fields, by });
+        }
+        let mut cim = CimSettings::default();
+        if let Some(node) = root.get("cim") {
+            if let Some(value) = node.get("summariesonly") {
+                match reader.string(value, "summariesonly").as_deref() {
+                    Some("true") => cim.summariesonly = Some(true),
+                    Some("false") => cim.summariesonly = Some(false),
+                    Some(_) => reader.error(
+                        value.span,
+                        "`summariesonly` is true or false".into(),
+                        "expected a boolean",
+                    ),
+                    None => {}
+                }
+            }
+            if let Some(value) = node.get("fallback") {
+                match reader.string(value, "fallback").as_deref() {
+                    Some("refuse") => cim.fallback_raw = Some(false),
+                    Some("raw") => cim.fallback_raw = Some(true),
+                    Some(_) => reader.error(
+                        value.span,
+                        "`fallback` is `refuse` or `raw`".into(),
+                        "unknown fallback",
+                    ),
+                    None => {}
+                }
+            }
+        }
         let mut placeholders = HashMap::new();
         if let Some(node) = root.get("placeholders") {
             for (key, value) in node.as_mapping().unwrap_or_default() {
@@ -309,6 +390,8 @@ impl MappingFile {
                 product_fields,
                 keyed_fields,
                 custom_tables,
+                datamodels,
+                cim,
                 placeholders,
                 sources,
             }),
@@ -356,6 +439,9 @@ impl MappingFile {
             function_name.or_else(|| item.get("table").and_then(|n| reader.string(n, "table")));
         let filter = item.get("filter").and_then(|n| reader.string(n, "filter"));
         let search = item.get("search").and_then(|n| reader.string(n, "search"));
+        let datamodel = item
+            .get("datamodel")
+            .and_then(|n| reader.string(n, "datamodel"));
         let fields = item
             .get("fields")
             .map(|n| reader.string_map(n, "fields"))
@@ -399,10 +485,10 @@ impl MappingFile {
                 );
                 return None;
             }
-            Some(Target::Spl) if search.is_none() => {
+            Some(Target::Spl) if search.is_none() && datamodel.is_none() => {
                 reader.error(
                     item.span,
-                    "an SPL source needs `search:`".into(),
+                    "an SPL source needs `search:` (or `datamodel:`)".into(),
                     "no base search",
                 );
                 return None;
@@ -415,6 +501,7 @@ impl MappingFile {
             filter,
             search,
             function,
+            datamodel,
             fields,
             keyed_fields,
             value_fields,

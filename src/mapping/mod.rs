@@ -12,7 +12,7 @@ mod file;
 pub mod profile;
 mod schema;
 
-pub use file::{CustomTable, MappingFile, SourceEntry};
+pub use file::{CustomTable, DataModel, MappingFile, SourceEntry};
 pub use profile::Profile;
 pub use schema::{ColumnType, SentinelSchema};
 
@@ -28,6 +28,16 @@ use std::sync::Arc;
 struct Placement {
     reported: HashSet<String>,
     unplaced: Vec<Diagnostic>,
+}
+
+/// The file an entry comes from.
+fn entry_file(mapping: &Mapping, entry: &SourceEntry) -> Arc<crate::diagnostic::SourceFile> {
+    mapping
+        .files
+        .iter()
+        .find(|f| f.sources.iter().any(|e| std::ptr::eq(e, entry)))
+        .map(|f| Arc::clone(&f.file))
+        .expect("entries come from the mapping's files")
 }
 
 /// Where a Sigma field is named in the rule (its first use), for diagnostics.
@@ -94,6 +104,8 @@ pub struct ResolvedSource {
     pub search: Option<String>,
     /// KQL: `table` is a function (an ASIM parser) to call.
     pub function: bool,
+    /// SPL: the CIM data model node searched with `tstats`, and its `summariesonly`.
+    pub datamodel: Option<(String, DataModel, bool)>,
     /// The logsource of the mapping entry that matched, e.g. `{product: windows, service: security}`.
     pub matched: String,
 }
@@ -192,10 +204,19 @@ impl Mapping {
     /// The most specific entry whose every logsource key matches the rule's; among equally
     /// specific entries the later file wins, and within a file the first entry.
     pub fn find_source(&self, rule: &Rule) -> Option<(&MappingFile, &SourceEntry)> {
+        self.find_source_where(rule, |_| true)
+    }
+
+    /// [`Mapping::find_source`] among the entries `eligible` accepts.
+    fn find_source_where(
+        &self,
+        rule: &Rule,
+        eligible: impl Fn(&SourceEntry) -> bool,
+    ) -> Option<(&MappingFile, &SourceEntry)> {
         let keys = rule.logsource.keys();
         let mut best: Option<(usize, usize, &MappingFile, &SourceEntry)> = None;
         for (file_index, file) in self.files.iter().enumerate() {
-            for entry in &file.sources {
+            for entry in file.sources.iter().filter(|e| eligible(e)) {
                 let matches = entry.logsource.iter().all(|(key, value)| {
                     keys.iter()
                         .any(|(k, v)| k == key && v.eq_ignore_ascii_case(value))
@@ -292,6 +313,163 @@ impl Mapping {
                 )),
             ]);
         };
+        if entry.datamodel.is_some() && self.target == Target::Spl {
+            return self.map_to_datamodel(rule, lowered, entry);
+        }
+        self.map_with_entry(rule, lowered, entry)
+    }
+
+    /// The CIM data model, its fields and `summariesonly` (later files win).
+    fn datamodel(&self, name: &str) -> Option<(DataModel, bool)> {
+        let model = self
+            .files
+            .iter()
+            .rev()
+            .find_map(|file| file.datamodels.get(name))?;
+        let summariesonly = self
+            .files
+            .iter()
+            .rev()
+            .find_map(|file| file.cim.summariesonly)
+            .unwrap_or(true);
+        Some((model.clone(), summariesonly))
+    }
+
+    /// A rule over a CIM data model (`| tstats ... from datamodel=...`): every field must be a
+    /// field of the model and the whole condition expressible in the search language that
+    /// `tstats where` takes. Otherwise the rule is refused, or, with `cim: {fallback: raw}`,
+    /// compiled as the raw search of the base mapping, with a note.
+    fn map_to_datamodel(
+        &self,
+        rule: &Rule,
+        lowered: &LoweredRule,
+        entry: &SourceEntry,
+    ) -> Result<MappedRule, Vec<Diagnostic>> {
+        let name = entry.datamodel.clone().unwrap_or_default();
+        let Some((model, summariesonly)) = self.datamodel(&name) else {
+            return Err(vec![
+                Diagnostic::error(
+                    "invalid-mapping",
+                    format!("data model `{name}` is not declared under `datamodels:`"),
+                )
+                .in_file(&entry_file(self, entry))
+                .at(entry.span, "this source"),
+            ]);
+        };
+        let mut mapped = self.map_with_entry(rule, lowered, entry)?;
+        let mut outside: Vec<(String, String)> = Vec::new();
+        let mut keyword = None;
+        for predicate in mapped.expr.predicates() {
+            match &predicate.field {
+                None => keyword = Some(predicate.span),
+                Some(target) if !model.fields.contains(target) => {
+                    if !outside.iter().any(|(t, _)| t == target) {
+                        outside.push((target.clone(), String::new()));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        // The Sigma names of the target fields outside the model, for the diagnostics.
+        for predicate in lowered.expr.predicates() {
+            if let Some(field) = &predicate.field {
+                let target = self.field_name(entry, field);
+                if let Some(slot) = outside
+                    .iter_mut()
+                    .find(|(t, s)| *t == target && s.is_empty())
+                {
+                    slot.1 = field.clone();
+                }
+            }
+        }
+        let expressible = crate::backend::spl::search_expression(&mapped.expr).is_some();
+        if outside.is_empty() && keyword.is_none() && expressible {
+            mapped.source.datamodel = Some((name, model, summariesonly));
+            return Ok(mapped);
+        }
+        let reason = match (outside.first(), keyword) {
+            (Some((target, field)), _) if field == target || field.is_empty() => {
+                format!("field `{target}` is not a field of the CIM data model {name}")
+            }
+            (Some((target, field)), _) => {
+                format!("field `{field}` (`{target}`) is not a field of the CIM data model {name}")
+            }
+            (None, Some(_)) => {
+                format!("a keyword search cannot run over the CIM data model {name}")
+            }
+            (None, None) => format!(
+                "this condition needs `| where` or `| regex`, which `tstats` over {name} cannot take"
+            ),
+        };
+        let fallback = self
+            .files
+            .iter()
+            .rev()
+            .find_map(|file| file.cim.fallback_raw)
+            .unwrap_or(false);
+        if fallback && let Some((_, raw)) = self.find_source_where(rule, |e| e.datamodel.is_none())
+        {
+            let mut mapped = self.map_with_entry(rule, lowered, raw)?;
+            mapped.notes.push(
+                Diagnostic {
+                    severity: crate::diagnostic::Severity::Info,
+                    ..Diagnostic::error("cim-fallback", format!("compiled as a raw search: {reason}"))
+                }
+                .in_file(&rule.file)
+                .at(rule.logsource.span, "this log source")
+                .with_help("`cim: {fallback: raw}` in the mapping chose this; the raw search reads the add-on's sourcetype"),
+            );
+            return Ok(mapped);
+        }
+        let help = format!(
+            "the model's fields: {}; choose --profile splunk for the raw search, or set `cim: {{fallback: raw}}` in a file passed with --mapping",
+            model.fields.join(", ")
+        );
+        let error = |message: String, span| {
+            Diagnostic::error(
+                "unmapped-field",
+                format!("{message} (profile {})", self.profile.name),
+            )
+            .in_file(&rule.file)
+            .at(span, format!("not in {name}"))
+            .with_help(help.clone())
+        };
+        let mut errors: Vec<Diagnostic> = outside
+            .iter()
+            .map(|(target, field)| {
+                let message = if field == target || field.is_empty() {
+                    format!("field `{target}` is not a field of the CIM data model {name}")
+                } else {
+                    format!(
+                        "field `{field}` (`{target}`) is not a field of the CIM data model {name}"
+                    )
+                };
+                let span = if field.is_empty() {
+                    rule.detection.span
+                } else {
+                    field_span(rule, field)
+                };
+                error(message, span)
+            })
+            .collect();
+        if errors.is_empty() {
+            let span = keyword.unwrap_or_else(|| {
+                rule.detection
+                    .conditions
+                    .first()
+                    .map_or(rule.detection.span, |c| c.span)
+            });
+            errors.push(error(reason, span));
+        }
+        Err(errors)
+    }
+
+    fn map_with_entry(
+        &self,
+        rule: &Rule,
+        lowered: &LoweredRule,
+        entry: &SourceEntry,
+    ) -> Result<MappedRule, Vec<Diagnostic>> {
         let mut errors = Vec::new();
         let mut placement = Placement::default();
         let expr = lowered
@@ -348,6 +526,7 @@ impl Mapping {
                 filter: entry.filter.clone(),
                 search: entry.search.clone(),
                 function: entry.function,
+                datamodel: None,
                 matched: entry.describe(),
             },
             expr,

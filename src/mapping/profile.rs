@@ -53,6 +53,10 @@ const SPL_SHARED: Layer = Layer {
     path: "<built-in>/mappings/spl.yml",
     text: include_str!("../../mappings/spl.yml"),
 };
+const SPL_CIM: Layer = Layer {
+    path: "<built-in>/mappings/splunk-cim.yml",
+    text: include_str!("../../mappings/splunk-cim.yml"),
+};
 
 const ASIM_FUNCTIONS: &[&str] = &[
     "_Im_ProcessCreate",
@@ -101,6 +105,15 @@ pub static PROFILES: &[Profile] = &[
         layers: &[SPL_SHARED],
         functions: &[],
         cim: false,
+    },
+    Profile {
+        name: "splunk-cim",
+        target: Target::Spl,
+        default: false,
+        summary: "Splunk with CIM data models: process, file, registry, network, DNS and web rules as `| tstats ... from datamodel=...` with CIM field names when every field is in the model (refused otherwise, or the raw search with `cim: {fallback: raw}`); other log sources as `splunk`",
+        layers: &[SPL_SHARED, SPL_CIM],
+        functions: &[],
+        cim: true,
     },
 ];
 
