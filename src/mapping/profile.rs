@@ -33,8 +33,6 @@ pub struct Profile {
     /// KQL functions the profile's queries call (ASIM parsers); their result columns come
     /// from `mappings/asim-parsers.json`.
     pub functions: &'static [&'static str],
-    /// SPL: compile over CIM data models with `tstats` where the rule's fields allow it.
-    pub cim: bool,
 }
 
 const KQL_SHARED: Layer = Layer {
@@ -77,7 +75,6 @@ pub static PROFILES: &[Profile] = &[
         summary: "Microsoft Sentinel with Defender XDR: endpoint events in the Device* tables (DeviceProcessEvents, ...), Windows Security events in SecurityEvent, other channels in WindowsEvent",
         layers: &[KQL_SHARED],
         functions: &[],
-        cim: false,
     },
     Profile {
         name: "sentinel-windows",
@@ -86,7 +83,6 @@ pub static PROFILES: &[Profile] = &[
         summary: "Microsoft Sentinel with Windows agents (Azure Monitor Agent) and no Defender XDR: Security events in SecurityEvent, Sysmon and the other channels in WindowsEvent (EventData as a dynamic object)",
         layers: &[KQL_SHARED, KQL_WINDOWS],
         functions: &[],
-        cim: false,
     },
     Profile {
         name: "sentinel-asim",
@@ -95,7 +91,6 @@ pub static PROFILES: &[Profile] = &[
         summary: "Microsoft Sentinel with ASIM normalisation: process, network, file, registry, DNS and web events through the ASIM unifying parsers (_Im_ProcessCreate, ...) with ASIM field names; event types ASIM has no schema for stay in the Defender XDR tables",
         layers: &[KQL_SHARED, KQL_ASIM],
         functions: ASIM_FUNCTIONS,
-        cim: false,
     },
     Profile {
         name: "splunk",
@@ -104,7 +99,6 @@ pub static PROFILES: &[Profile] = &[
         summary: "Splunk with the add-ons' sourcetypes (Windows, Sysmon, Microsoft Cloud Services, Linux, AWS, ...): raw searches",
         layers: &[SPL_SHARED],
         functions: &[],
-        cim: false,
     },
     Profile {
         name: "splunk-cim",
@@ -113,7 +107,6 @@ pub static PROFILES: &[Profile] = &[
         summary: "Splunk with CIM data models: process, file, registry, network, DNS and web rules as `| tstats ... from datamodel=...` with CIM field names when every field is in the model (refused otherwise, or the raw search with `cim: {fallback: raw}`); other log sources as `splunk`",
         layers: &[SPL_SHARED, SPL_CIM],
         functions: &[],
-        cim: true,
     },
 ];
 
