@@ -72,7 +72,8 @@ pub struct Compiler {
     pub target: Target,
     pub mapping: Mapping,
     pub templates: Templates,
-    pub schema: &'static SentinelSchema,
+    /// The typed tables of the mapping's profile (KQL column types).
+    pub schema: Arc<SentinelSchema>,
     /// Filters from outside the rule files (`--filter`, `siemc.toml`); filter documents in the
     /// rule files given are added to them.
     pub filters: Filters,
@@ -101,6 +102,8 @@ pub struct RuleQuery {
     /// The query's output columns when it reshapes its rows (correlations aggregate); `None`
     /// when it returns the table's rows as they are.
     pub output_columns: Option<Vec<String>>,
+    /// Warnings and notes that go with the query (custom table, fields emitted unplaced).
+    pub notes: Vec<Diagnostic>,
 }
 
 /// The results of compiling a set of files.
@@ -116,9 +119,9 @@ impl Compiler {
     pub fn new(target: Target, mapping: Mapping, templates: Templates) -> Compiler {
         Compiler {
             target,
+            schema: Arc::clone(mapping.schema()),
             mapping,
             templates,
-            schema: SentinelSchema::builtin(),
             filters: Filters::default(),
             validates_output: true,
         }
@@ -182,7 +185,7 @@ impl Compiler {
     ) -> Result<RuleQuery, Vec<Diagnostic>> {
         let mapped = self.mapping.map_rule(rule, lowered)?;
         let query = match self.target {
-            Target::Kql => backend::kql::compile(rule, &mapped, self.schema, &self.templates)
+            Target::Kql => backend::kql::compile(rule, &mapped, &self.schema, &self.templates)
                 .and_then(|query| {
                     let title = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
                     self.validated(&rule.file, title, query)
@@ -207,6 +210,7 @@ impl Compiler {
             source: mapped.source,
             fields,
             output_columns: None,
+            notes: mapped.notes,
         })
     }
 
@@ -230,6 +234,22 @@ impl Compiler {
                 .mapping
                 .find_source(member.rule)
                 .expect("a compiled rule has a source");
+            if entry.datamodel.is_some() {
+                // The aggregation reads the members' events; `tstats` returns counts.
+                errors.push(
+                    Diagnostic::error(
+                        "unsupported-correlation",
+                        format!(
+                            "profile {} searches this rule's events through a CIM data model with `tstats`, which a correlation cannot aggregate over",
+                            self.mapping.profile.name
+                        ),
+                    )
+                    .in_file(&plan.rule.file)
+                    .at(plan.rule.kind.span, "this correlation")
+                    .with_help("compile correlations with --profile splunk (raw searches)"),
+                );
+                continue;
+            }
             members.push(CorrelationMember {
                 label: member.label.clone(),
                 query,
@@ -249,7 +269,7 @@ impl Compiler {
             return Err(errors);
         }
         match self.target {
-            Target::Kql => backend::kql::correlation::compile(plan, &members, self.schema)
+            Target::Kql => backend::kql::correlation::compile(plan, &members, &self.schema)
                 .and_then(|query| self.validated(&plan.rule.file, plan.rule.kind.span, query)),
             Target::Spl => backend::spl::correlation::compile(plan, &members)
                 .and_then(|query| self.validated(&plan.rule.file, plan.rule.kind.span, query)),
@@ -325,14 +345,17 @@ impl Compiler {
                 if correlated_only {
                     return;
                 }
-                match self.compile_rule(rule) {
-                    Ok(query) => outcome.queries.push(CompiledQuery {
-                        path: file.display_path(),
-                        id: rule.id().map(str::to_string),
-                        title: rule.title().to_string(),
-                        target: self.target.name(),
-                        query,
-                    }),
+                match self.compile_rule_with_source(rule) {
+                    Ok(compiled) => {
+                        outcome.diagnostics.extend(compiled.notes);
+                        outcome.queries.push(CompiledQuery {
+                            path: file.display_path(),
+                            id: rule.id().map(str::to_string),
+                            title: rule.title().to_string(),
+                            target: self.target.name(),
+                            query: compiled.query,
+                        })
+                    }
                     Err(errors) => outcome.diagnostics.extend(errors),
                 }
             }

@@ -25,9 +25,15 @@ enum Command {
         /// Rule files or directories (searched recursively for *.yml / *.yaml).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Query language to produce.
-        #[arg(long, value_enum)]
-        target: TargetArg,
+        /// Query language to produce (implied by --profile).
+        #[arg(long, value_enum, required_unless_present = "profile")]
+        target: Option<TargetArg>,
+        /// Built-in profile: where the log sources live (see `siemc profiles`); default from siemc.toml, else the target's default.
+        #[arg(long = "profile", value_name = "NAME")]
+        profile: Option<String>,
+        /// Emit queries with fields the profile cannot place (a warning each) instead of refusing the rule.
+        #[arg(long)]
+        allow_unmapped: bool,
         /// Extra mapping file (repeatable; later files win over earlier ones and the built-in mapping).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
@@ -58,6 +64,9 @@ enum Command {
         /// Output: one line per rule, JSON Lines per test case, or JUnit XML.
         #[arg(long, value_enum, default_value = "human")]
         format: TestFormatArg,
+        /// Built-in profile whose placeholder values apply (see `siemc profiles`).
+        #[arg(long = "profile", value_name = "NAME")]
+        profile: Option<String>,
     },
     /// Export rules as deployable SIEM content: Sentinel analytic rules (YAML or ARM), Splunk savedsearches.conf.
     Export {
@@ -83,6 +92,12 @@ enum Command {
         /// Splunk: add Enterprise Security correlation-search and notable keys to every stanza.
         #[arg(long)]
         es: bool,
+        /// Built-in profile: where the log sources live (see `siemc profiles`); default from siemc.toml, else the target's default.
+        #[arg(long = "profile", value_name = "NAME")]
+        profile: Option<String>,
+        /// Emit queries with fields the profile cannot place (a warning each) instead of refusing the rule.
+        #[arg(long)]
+        allow_unmapped: bool,
     },
     /// Lint rules: structure, metadata, detection logic, regular expressions, correlation
     /// rules; compile them for each target and validate the generated queries.
@@ -113,6 +128,15 @@ enum Command {
         /// `filters = [...]` in siemc.toml).
         #[arg(long = "filter", value_name = "FILE|DIR")]
         filters: Vec<PathBuf>,
+        /// Built-in profile (repeatable, one per target; see `siemc profiles`).
+        #[arg(long = "profile", value_name = "NAME")]
+        profiles: Vec<String>,
+    },
+    /// The built-in profiles: where each places the log sources and what it needs; with NAME,
+    /// every log source of that profile and its table or base search.
+    Profiles {
+        /// A profile to show in full.
+        name: Option<String>,
     },
     /// Work with hand-written queries.
     #[command(subcommand)]
@@ -129,6 +153,9 @@ enum Command {
         /// Count only the rules that compile for this target.
         #[arg(long, value_enum)]
         target: Option<TargetArg>,
+        /// Built-in profile for `--target` (see `siemc profiles`).
+        #[arg(long, value_name = "NAME", requires = "target")]
+        profile: Option<String>,
         /// Extra mapping file for `--target` (repeatable).
         #[arg(long = "mapping", value_name = "FILE", requires = "target")]
         mappings: Vec<PathBuf>,
@@ -148,6 +175,9 @@ enum Command {
         /// Targets to compile for and check against.
         #[arg(long, value_enum, default_value = "all")]
         target: CheckTargetArg,
+        /// Built-in profile (repeatable, one per target; see `siemc profiles`).
+        #[arg(long = "profile", value_name = "NAME")]
+        profiles: Vec<String>,
         /// Extra mapping file (repeatable; each applies to the target it names).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
@@ -257,13 +287,19 @@ fn main() -> ExitCode {
         Command::Compile {
             paths,
             target,
+            profile,
+            allow_unmapped,
             mappings,
             templates,
             filters,
             format,
         } => cli::compile::run(&cli::compile::CompileArgs {
             paths,
-            target: target_of(target),
+            target: target.map(target_of),
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped,
+            },
             mappings,
             templates,
             filters,
@@ -277,10 +313,15 @@ fn main() -> ExitCode {
             mappings,
             filters,
             format,
+            profile,
         } => cli::test::run(&cli::test::TestArgs {
             paths,
             mappings,
             filters,
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped: false,
+            },
             format: match format {
                 TestFormatArg::Human => cli::test::TestFormat::Human,
                 TestFormatArg::Json => cli::test::TestFormat::Json,
@@ -296,7 +337,12 @@ fn main() -> ExitCode {
             explain,
             mappings,
             filters,
+            profiles,
         } => cli::check::run(&cli::check::CheckArgs {
+            profile: cli::ProfileChoice {
+                names: profiles,
+                allow_unmapped: false,
+            },
             paths,
             targets: match target {
                 CheckTargetArg::Kql => vec![Target::Kql],
@@ -334,7 +380,13 @@ fn main() -> ExitCode {
             templates,
             filters,
             es,
+            profile,
+            allow_unmapped,
         } => cli::export::run(&cli::export::ExportArgs {
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped,
+            },
             paths,
             format: match to {
                 ExportArg::SentinelYaml => ExportFormat::SentinelYaml,
@@ -351,6 +403,7 @@ fn main() -> ExitCode {
             paths,
             format,
             target,
+            profile,
             mappings,
         } => cli::coverage::run(&cli::coverage::CoverageArgs {
             paths,
@@ -360,19 +413,29 @@ fn main() -> ExitCode {
                 CoverageFormatArg::Human => cli::coverage::CoverageFormat::Human,
             },
             target: target.map(target_of),
+            profile: cli::ProfileChoice {
+                names: profile.into_iter().collect(),
+                allow_unmapped: false,
+            },
             mappings,
         }),
         Command::Completions { shell } => cli::completions::run(shell, Cli::command()),
         Command::Schema => cli::schema::run(),
         Command::Lsp {
             target,
+            profiles,
             mappings,
             debounce,
         } => cli::lsp::run(&cli::lsp::LspArgs {
             targets: check_targets(target),
+            profile: cli::ProfileChoice {
+                names: profiles,
+                allow_unmapped: false,
+            },
             mappings,
             debounce_ms: debounce,
         }),
+        Command::Profiles { name } => cli::profiles::run(name.as_deref()),
     };
     ExitCode::from(code)
 }

@@ -54,6 +54,7 @@ const WITHOUT_FIXTURE: &[(&str, &str)] = &[
 
 fn linter() -> Linter {
     Linter::new(&LintOptions {
+        profiles: Vec::new(),
         targets: vec![Target::Kql, Target::Spl],
         ..LintOptions::default()
     })
@@ -206,6 +207,7 @@ fn validator_rejections_become_diagnostics() {
 #[test]
 fn regex_rejected_by_pcre_only() {
     let linter = Linter::new(&LintOptions {
+        profiles: Vec::new(),
         targets: vec![Target::Spl],
         ..LintOptions::default()
     })

@@ -1,5 +1,11 @@
 //! Data-driven snapshot tests: every fixture rule runs through both backends and the output
-//! (queries and diagnostics) is pinned in `snapshots/compile/`.
+//! (queries and diagnostics) is pinned in `snapshots/compile/`, and through every other
+//! profile in `snapshots/profiles/<profile>/`.
+//!
+//! The compile fixtures exercise every field form the backends render (odd names, dotted
+//! properties, time parts, ...), many of which no Sentinel table has: they compile with
+//! `allow_unmapped`, so the snapshot shows the query with its `unmapped-field` warning. The
+//! refusal itself (the default) is pinned by `compile_errors/` and the profile snapshots.
 
 mod common;
 
@@ -16,12 +22,14 @@ fn snapshot_dir(kind: &str) -> insta::Settings {
 fn run_folder(folder: &str, kind: &str, expect_errors: bool) {
     let settings = snapshot_dir(kind);
     let mut failures = Vec::new();
+    let kql = common::profile_compiler("sentinel-xdr", !expect_errors);
+    let spl = common::profile_compiler("splunk", false);
     for path in common::fixture_files(folder) {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let mut text = String::new();
         let mut had_error = false;
-        for target in [Target::Kql, Target::Spl] {
-            let outcome = common::compile(target, &path);
+        for (target, compiler) in [(Target::Kql, &kql), (Target::Spl, &spl)] {
+            let outcome = compiler.compile_paths(&[common::relative(&path)]);
             had_error |= outcome.diagnostics.iter().any(|d| d.is_error());
             text.push_str(&format!("--- {} ---\n", target.name()));
             text.push_str(&common::describe(&outcome));
@@ -54,4 +62,19 @@ fn filtered_rules_compile_to_both_targets() {
 #[test]
 fn invalid_rules_get_located_diagnostics() {
     run_folder("tests/fixtures/compile_errors", "compile_errors", true);
+}
+
+/// Every compile fixture through the other profiles, strict (refusals shown).
+#[test]
+fn fixture_rules_compile_with_every_sentinel_profile() {
+    for profile in ["sentinel-windows", "sentinel-asim", "splunk-cim"] {
+        let settings = snapshot_dir(&format!("profiles/{profile}"));
+        let compiler = common::profile_compiler(profile, false);
+        for path in common::fixture_files("tests/fixtures/compile") {
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            let outcome = compiler.compile_paths(&[common::relative(&path)]);
+            let text = common::describe(&outcome);
+            settings.bind(|| insta::assert_snapshot!(name, text));
+        }
+    }
 }

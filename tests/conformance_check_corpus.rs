@@ -16,6 +16,7 @@ fn sigmahq_rules_get_no_error_from_check() {
     let (paths, problems) = siemc::rule::collect_rule_paths(&[corpus]);
     assert!(problems.is_empty());
     let linter = Linter::new(&LintOptions {
+        profiles: Vec::new(),
         targets: vec![Target::Kql, Target::Spl],
         ..LintOptions::default()
     })

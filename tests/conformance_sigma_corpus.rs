@@ -17,10 +17,21 @@ const EXPECTED_FAILURES: &[&str] = &[
     "unresolved-placeholder",
     "regex-unsupported-kql",
     "unsupported-correlation",
+    // a field the profile's table has no column for (issue 10: refused, never printed broken)
+    "unmapped-field",
+    // a note: the rule's table is a custom table the profile declares
+    "custom-table",
 ];
 
-/// The aim of issue 2: at least 99% of the rules compile for each target.
-const MINIMUM_SHARE: f64 = 0.99;
+/// The aim of issue 2: at least 99% of the rules compile for each target. For KQL, issue 10
+/// refuses the fields a Sentinel table lacks instead of printing a query the binder rejects;
+/// its aim (tests/conformance_profiles.rs, checked with Microsoft's binder) is 90%.
+fn minimum_share(target: Target) -> f64 {
+    match target {
+        Target::Kql => 0.90,
+        Target::Spl => 0.99,
+    }
+}
 
 #[test]
 #[ignore = "needs ../shared/corpus (run by .ci/run)"]
@@ -66,7 +77,7 @@ fn sigmahq_rules_compile_with_the_built_in_mappings() {
             share * 100.0
         ));
         assert!(
-            share >= MINIMUM_SHARE || !unexpected.is_empty(),
+            share >= minimum_share(target) || !unexpected.is_empty(),
             "{}",
             report.join("\n")
         );

@@ -63,6 +63,8 @@ fn cased_equality(value: &str) -> MappedRule {
             table: Some("T".into()),
             filter: None,
             search: Some("index=main".into()),
+            function: false,
+            datamodel: None,
             matched: "{product: test}".into(),
         },
         expr: Expr::Predicate(Predicate {
@@ -74,6 +76,7 @@ fn cased_equality(value: &str) -> MappedRule {
             span: Span::default(),
             origin: None,
         }),
+        notes: Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 const KQL_QUERY: &str = include_str!("../../templates/kql/query.jinja");
 const SPL_QUERY: &str = include_str!("../../templates/spl/query.jinja");
+const SPL_TSTATS: &str = include_str!("../../templates/spl/tstats.jinja");
 const SENTINEL_YAML: &str = include_str!("../../templates/export/sentinel.yaml.jinja");
 const SENTINEL_ARM: &str = include_str!("../../templates/export/sentinel-arm.json.jinja");
 const SAVEDSEARCHES_CONF: &str = include_str!("../../templates/export/savedsearches.conf.jinja");
@@ -41,6 +42,7 @@ impl Templates {
         for (name, embedded) in [
             ("kql/query.jinja", KQL_QUERY),
             ("spl/query.jinja", SPL_QUERY),
+            ("spl/tstats.jinja", SPL_TSTATS),
             ("export/sentinel.yaml.jinja", SENTINEL_YAML),
             ("export/sentinel-arm.json.jinja", SENTINEL_ARM),
             ("export/savedsearches.conf.jinja", SAVEDSEARCHES_CONF),

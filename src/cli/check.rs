@@ -1,5 +1,6 @@
 //! `siemc check PATH... [--target kql|spl|all] [--format human|json|sarif|github]
-//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]... [--filter FILE|DIR]...`
+//! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]... [--profile NAME]...
+//! [--filter FILE|DIR]...`
 //!
 //! Filter files (`--filter`, `filters = [...]` in `siemc.toml`) are checked with the rules and
 //! applied to them.
@@ -26,6 +27,7 @@ pub struct CheckArgs {
     pub mappings: Vec<PathBuf>,
     /// Sigma filter files or directories (`--filter`).
     pub filters: Vec<PathBuf>,
+    pub profile: super::ProfileChoice,
 }
 
 pub fn run(args: &CheckArgs) -> u8 {
@@ -45,7 +47,19 @@ pub fn run(args: &CheckArgs) -> u8 {
         super::report_to_stderr(&unknown);
         return exit::USAGE;
     }
+    let mut profiles = Vec::new();
+    for target in &args.targets {
+        match args.profile.resolve(*target) {
+            Ok(profile) => profiles.push(profile),
+            Err(problems) => {
+                // A bad `--profile` or siemc.toml: reported like check's other findings.
+                write_diagnostics(&mut std::io::stdout().lock(), &problems, args.format);
+                return exit::USAGE;
+            }
+        }
+    }
     let linter = match Linter::new(&LintOptions {
+        profiles,
         targets: args.targets.clone(),
         mapping_files: args.mappings.clone(),
         ignore: args.ignore.clone(),

@@ -1,5 +1,5 @@
-//! `siemc compile PATH... --target kql|spl [--mapping FILE]... [--templates DIR] [--filter FILE|DIR]...
-//! [--format query|json]`
+//! `siemc compile PATH... --target kql|spl [--profile NAME] [--allow-unmapped] [--mapping FILE]...
+//! [--templates DIR] [--filter FILE|DIR]... [--format query|json]`
 
 use super::{exit, report_to_stderr};
 use crate::compile::{CompiledQuery, Compiler};
@@ -20,7 +20,9 @@ pub enum OutputFormat {
 
 pub struct CompileArgs {
     pub paths: Vec<PathBuf>,
-    pub target: Target,
+    /// `None`: the target of the `--profile`.
+    pub target: Option<Target>,
+    pub profile: super::ProfileChoice,
     pub mappings: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
     /// Sigma filter files or directories (`--filter`).
@@ -29,13 +31,41 @@ pub struct CompileArgs {
 }
 
 pub fn run(args: &CompileArgs) -> u8 {
-    let setup =
-        super::load_mapping_and_templates(args.target, &args.mappings, args.templates.as_deref())
-            .map(|(mapping, templates)| Compiler::new(args.target, mapping, templates))
-            .and_then(|compiler| {
-                super::load_filters(&args.paths, &args.filters)
-                    .map(|(filters, problems)| (compiler.with_filters(filters), problems))
-            });
+    let target = match args.target {
+        Some(target) => target,
+        None => match args
+            .profile
+            .names
+            .iter()
+            .find_map(|name| crate::mapping::Profile::find(name))
+        {
+            Some(profile) => profile.target,
+            None if !args.profile.names.is_empty() => {
+                // No such profile: the resolver says so, naming the profiles.
+                let problem = args.profile.resolve(Target::Kql).err().unwrap_or_default();
+                report_to_stderr(&problem);
+                return exit::USAGE;
+            }
+            None => {
+                report_to_stderr(&[Diagnostic::error(
+                    "usage",
+                    "give --target kql|spl, or a --profile (see `siemc profiles`)",
+                )]);
+                return exit::USAGE;
+            }
+        },
+    };
+    let setup = super::load_mapping_and_templates(
+        target,
+        &args.profile,
+        &args.mappings,
+        args.templates.as_deref(),
+    )
+    .map(|(mapping, templates)| Compiler::new(target, mapping, templates))
+    .and_then(|compiler| {
+        super::load_filters(&args.paths, &args.filters)
+            .map(|(filters, problems)| (compiler.with_filters(filters), problems))
+    });
     let (compiler, filter_problems) = match setup {
         Ok(setup) => setup,
         Err(diagnostics) => {
@@ -53,7 +83,8 @@ pub fn run(args: &CompileArgs) -> u8 {
         // file, so "several" is decided by the number of files, or of this file's queries).
         let several = paths.len() > 1 || outcome.queries.len() > 1;
         for query in &outcome.queries {
-            if output_open && write_query(&mut stdout, args, query, several).is_err() {
+            if output_open && write_query(&mut stdout, args.format, target, query, several).is_err()
+            {
                 // Broken pipe (e.g. `| head`): nothing more can be written.
                 output_open = false;
             }
@@ -73,11 +104,12 @@ pub fn run(args: &CompileArgs) -> u8 {
 
 fn write_query(
     out: &mut impl Write,
-    args: &CompileArgs,
+    format: OutputFormat,
+    target: Target,
     query: &CompiledQuery,
     several: bool,
 ) -> std::io::Result<()> {
-    match args.format {
+    match format {
         OutputFormat::Json => writeln!(
             out,
             "{}",
@@ -85,7 +117,7 @@ fn write_query(
         ),
         OutputFormat::Query if several => {
             let header = format!("{}: {}", query.path, query.title).replace(['\n', '\r'], " ");
-            match args.target {
+            match target {
                 Target::Kql => writeln!(out, "// {header}\n{}\n", query.query),
                 Target::Spl => writeln!(
                     out,

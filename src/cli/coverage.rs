@@ -23,18 +23,22 @@ pub struct CoverageArgs {
     pub format: CoverageFormat,
     /// Count only the rules that compile for this target.
     pub target: Option<Target>,
+    /// The profile for `target` (`--profile`, else `siemc.toml`'s, else the target's default).
+    pub profile: super::ProfileChoice,
     pub mappings: Vec<PathBuf>,
 }
 
 pub fn run(args: &CoverageArgs) -> u8 {
     let compiler = match args.target {
-        Some(target) => match super::load_mapping_and_templates(target, &args.mappings, None) {
-            Ok((mapping, templates)) => Some(Compiler::new(target, mapping, templates)),
-            Err(diagnostics) => {
-                report_to_stderr(&diagnostics);
-                return exit::USAGE;
+        Some(target) => {
+            match super::load_mapping_and_templates(target, &args.profile, &args.mappings, None) {
+                Ok((mapping, templates)) => Some(Compiler::new(target, mapping, templates)),
+                Err(diagnostics) => {
+                    report_to_stderr(&diagnostics);
+                    return exit::USAGE;
+                }
             }
-        },
+        }
         None => None,
     };
     let (paths, path_problems) = collect_rule_paths(&args.paths);

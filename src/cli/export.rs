@@ -1,5 +1,5 @@
 //! `siemc export PATH... --to sentinel-yaml|sentinel-arm|splunk-conf [-o DIR] [--mapping FILE]...
-//! [--templates DIR] [--filter FILE|DIR]... [--es]`
+//! [--templates DIR] [--filter FILE|DIR]... [--es] [--profile NAME] [--allow-unmapped]`
 
 use super::{exit, report_to_stderr};
 use crate::diagnostic::Diagnostic;
@@ -18,11 +18,13 @@ pub struct ExportArgs {
     /// Sigma filter files or directories (`--filter`).
     pub filters: Vec<PathBuf>,
     pub es: bool,
+    pub profile: super::ProfileChoice,
 }
 
 pub fn run(args: &ExportArgs) -> u8 {
     let setup = super::load_mapping_and_templates(
         args.format.target(),
+        &args.profile,
         &args.mappings,
         args.templates.as_deref(),
     )

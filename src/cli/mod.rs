@@ -8,6 +8,7 @@ pub mod completions;
 pub mod coverage;
 pub mod export;
 pub mod lsp;
+pub mod profiles;
 pub mod query_check;
 pub mod schema;
 pub mod test;
@@ -64,14 +65,113 @@ pub fn write_diagnostics(
     };
 }
 
-/// The mapping (built-in plus `--mapping` files) and templates (embedded or `--templates DIR`)
-/// of a target; a problem with either is a usage error.
+/// Which profile and how strictly: what `--profile`, `--allow-unmapped` and `siemc.toml` say.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChoice {
+    /// `--profile NAME` (repeatable for commands that compile for both targets).
+    pub names: Vec<String>,
+    /// `--allow-unmapped`: emit queries with fields the profile cannot place, with a warning.
+    pub allow_unmapped: bool,
+}
+
+impl ProfileChoice {
+    /// The profile for `target`: the `--profile` of that target, else `siemc.toml`'s (found from
+    /// the working directory upward), else the target's default. An unknown name is a usage
+    /// error naming the profiles.
+    pub fn resolve(
+        &self,
+        target: crate::mapping::Target,
+    ) -> Result<&'static crate::mapping::Profile, Vec<Diagnostic>> {
+        use crate::mapping::Profile;
+        let mut chosen = None;
+        for name in &self.names {
+            let Some(profile) = Profile::find(name) else {
+                return Err(vec![
+                    Diagnostic::error("usage", format!("--profile {name}: no such profile"))
+                        .with_help(format!(
+                            "the profiles are {} (see `siemc profiles`)",
+                            Profile::names()
+                        )),
+                ]);
+            };
+            if profile.target == target {
+                chosen = Some(profile);
+            }
+        }
+        if chosen.is_none() && self.names.is_empty() {
+            let config = crate::lint::suppress::config_for_directory(std::path::Path::new("."))?;
+            if let Some((file, config)) = config {
+                for (name, span) in &config.profiles {
+                    match Profile::find(name) {
+                        Some(profile) if profile.target == target => chosen = Some(profile),
+                        Some(_) => {}
+                        None => {
+                            return Err(vec![
+                                crate::lint::suppress::INVALID_CONFIG
+                                    .at(
+                                        &file,
+                                        *span,
+                                        format!("unknown profile `{name}`"),
+                                        "not a built-in profile",
+                                    )
+                                    .with_help(format!(
+                                        "the profiles are {} (see `siemc profiles`)",
+                                        Profile::names()
+                                    )),
+                            ]);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(chosen.unwrap_or_else(|| Profile::default_for(target)))
+    }
+
+    /// Checks that every `--profile` is for `target` (commands that compile for one target).
+    pub fn single_target(&self, target: crate::mapping::Target) -> Result<(), Vec<Diagnostic>> {
+        for name in &self.names {
+            if let Some(profile) = crate::mapping::Profile::find(name)
+                && profile.target != target
+            {
+                return Err(vec![
+                    Diagnostic::error(
+                        "usage",
+                        format!(
+                            "--profile {name} is a {} profile, but this compiles {}",
+                            profile.target.name(),
+                            target.name()
+                        ),
+                    )
+                    .with_help("choose a profile of the target (see `siemc profiles`)"),
+                ]);
+            }
+        }
+        Ok(())
+    }
+
+    /// The chosen profile's mapping for `target`, with the `--mapping` files layered over it.
+    pub fn mapping(
+        &self,
+        target: crate::mapping::Target,
+        mappings: &[std::path::PathBuf],
+    ) -> Result<crate::mapping::Mapping, Vec<Diagnostic>> {
+        let profile = self.resolve(target)?;
+        let mut mapping = crate::mapping::Mapping::with_profile_files(profile, mappings)?;
+        mapping.allow_unmapped = self.allow_unmapped;
+        Ok(mapping)
+    }
+}
+
+/// The mapping (the chosen profile plus `--mapping` files) and templates (embedded or
+/// `--templates DIR`) of a target; a problem with either is a usage error.
 pub fn load_mapping_and_templates(
     target: crate::mapping::Target,
+    profile: &ProfileChoice,
     mappings: &[std::path::PathBuf],
     templates: Option<&std::path::Path>,
 ) -> Result<(crate::mapping::Mapping, crate::backend::Templates), Vec<Diagnostic>> {
-    let mapping = crate::mapping::Mapping::with_files(target, mappings)?;
+    profile.single_target(target)?;
+    let mapping = profile.mapping(target, mappings)?;
     let templates = match templates {
         Some(dir) => crate::backend::Templates::from_dir(dir).map_err(|d| vec![d])?,
         None => crate::backend::Templates::embedded(),

@@ -1,7 +1,7 @@
-//! `siemc test PATH... [--format human|json|junit] [--mapping FILE]... [--filter FILE|DIR]...`
+//! `siemc test PATH... [--format human|json|junit] [--mapping FILE]... [--profile NAME] [--filter FILE|DIR]...`
 
 use super::{exit, report_to_stderr};
-use crate::mapping::{Mapping, Target};
+use crate::mapping::Target;
 use crate::testcases::{CaseResult, Status, TestRun, run_tests};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,11 +20,20 @@ pub struct TestArgs {
     /// Sigma filter files or directories (`--filter`): the tests run against the filtered rules.
     pub filters: Vec<PathBuf>,
     pub format: TestFormat,
+    pub profile: super::ProfileChoice,
 }
 
 pub fn run(args: &TestArgs) -> u8 {
-    // Placeholder values (`|expand`) come from the mapping files; the KQL and SPL built-ins share them.
-    let mapping = match Mapping::with_files(Target::Kql, &args.mappings) {
+    // Placeholder values (`|expand`) come from the mapping files; the KQL and SPL built-ins share
+    // them. Rules are tested on their own (Sigma) field names, so the profile only chooses
+    // which mapping's placeholders apply: a `--profile` of either target.
+    let target = args
+        .profile
+        .names
+        .iter()
+        .find_map(|name| crate::mapping::Profile::find(name))
+        .map_or(Target::Kql, |profile| profile.target);
+    let mapping = match args.profile.mapping(target, &args.mappings) {
         Ok(mapping) => mapping,
         Err(diagnostics) => {
             report_to_stderr(&diagnostics);

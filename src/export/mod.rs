@@ -207,7 +207,10 @@ impl Exporter {
                 }
                 RuleDocument::Detection(rule) => match self.compiler.compile_rule_with_source(rule)
                 {
-                    Ok(compiled) => (rule.clone(), compiled),
+                    Ok(compiled) => {
+                        outcome.diagnostics.extend(compiled.notes.iter().cloned());
+                        (rule.clone(), compiled)
+                    }
                     Err(errors) => {
                         outcome.diagnostics.extend(errors);
                         continue;
@@ -241,7 +244,7 @@ impl Exporter {
                         &compiled,
                         &deploy,
                         &attack,
-                        self.compiler.schema,
+                        &self.compiler.schema,
                         &mut diagnostics,
                     )
                     .map(|r| ExportItem::Sentinel(Box::new(r)))
@@ -310,6 +313,7 @@ impl Exporter {
                 query,
                 source: member.source,
                 fields,
+                notes: Vec::new(),
                 // What the aggregation returns: the window and the group-by columns.
                 output_columns: Some(
                     std::iter::once("Window".to_string())

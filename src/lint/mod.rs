@@ -199,6 +199,9 @@ pub struct LintOptions {
     pub mapping_files: Vec<PathBuf>,
     /// Codes ignored everywhere (`--ignore`).
     pub ignore: Vec<String>,
+    /// The profile of a target (`--profile`, `siemc.toml`); a target not listed uses its
+    /// default profile.
+    pub profiles: Vec<&'static crate::mapping::Profile>,
 }
 
 /// The result of checking a set of files.
@@ -280,7 +283,13 @@ impl Linter {
         let mut pipelines = Vec::new();
         let mut errors = Vec::new();
         for target in &options.targets {
-            match targets::TargetPipeline::new(*target, &options.mapping_files) {
+            let profile = options
+                .profiles
+                .iter()
+                .copied()
+                .find(|p| p.target == *target)
+                .unwrap_or_else(|| crate::mapping::Profile::default_for(*target));
+            match targets::TargetPipeline::new(profile, &options.mapping_files) {
                 Ok(pipeline) => pipelines.push(pipeline),
                 Err(diagnostics) => errors.extend(diagnostics),
             }

@@ -50,6 +50,16 @@ struct ConfigFile {
     /// test and export apply.
     #[serde(default)]
     filters: Vec<toml::Spanned<String>>,
+    /// `profile = "sentinel-asim"` or a list (one per target): the built-in profile(s) that
+    /// compile, check, test and export use when `--profile` is not given.
+    profile: Option<toml::Spanned<ProfileSetting>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProfileSetting {
+    One(String),
+    Several(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -78,6 +88,8 @@ pub struct Config {
     overrides: Vec<(GlobSet, Vec<String>)>,
     /// `filters = [...]`, resolved against the file's directory.
     pub filters: Vec<PathBuf>,
+    /// The `profile` setting: names with their spans.
+    pub profiles: Vec<(String, Span)>,
 }
 
 impl Config {
@@ -88,10 +100,23 @@ impl Config {
             vec![
                 INVALID_CONFIG
                     .at(file, span, format!("invalid siemc.toml: {}", error.message()), "")
-                    .with_help("siemc.toml holds `filters = [\"path\", ...]`, `[check]` with `ignore = [\"code\", ...]` and `[[check.overrides]]` with `paths` and `ignore`"),
+                    .with_help("siemc.toml holds `profile = \"NAME\"`, `filters = [\"path\", ...]`, `[check]` with `ignore = [\"code\", ...]` and `[[check.overrides]]` with `paths` and `ignore`"),
             ]
         })?;
         let mut problems = Vec::new();
+        let profiles = match &parsed.profile {
+            None => Vec::new(),
+            Some(setting) => {
+                let span = setting.span();
+                let span = Span::new(span.start, span.end);
+                match setting.get_ref() {
+                    ProfileSetting::One(name) => vec![(name.clone(), span)],
+                    ProfileSetting::Several(names) => {
+                        names.iter().map(|name| (name.clone(), span)).collect()
+                    }
+                }
+            }
+        };
         let check = parsed.check.unwrap_or(CheckSection {
             ignore: Vec::new(),
             overrides: Vec::new(),
@@ -151,6 +176,7 @@ impl Config {
             ignore,
             overrides,
             filters,
+            profiles,
         })
     }
 
@@ -270,6 +296,28 @@ impl ConfigCache {
             }
         }
     }
+}
+
+/// The `siemc.toml` of a directory (the nearest one in it or above, up to the repository root),
+/// parsed, with its file (for diagnostics that point into it).
+pub fn config_for_directory(
+    directory: &Path,
+) -> Result<Option<(Arc<SourceFile>, Config)>, Vec<Diagnostic>> {
+    let Ok(absolute) = std::path::absolute(directory) else {
+        return Ok(None);
+    };
+    for directory in absolute.ancestors() {
+        let candidate = directory.join(CONFIG_FILE_NAME);
+        if candidate.is_file() {
+            let file = crate::rule::read_source(&candidate).map_err(|d| vec![d])?;
+            let config = Config::parse(&file)?;
+            return Ok(Some((file, config)));
+        }
+        if directory.join(".git").exists() {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 /// Whether an inline comment suppresses `diagnostic`: `# siemc: ignore CODE` on the line its

@@ -1,5 +1,5 @@
 //! Target checks: the rule is lowered once, then mapped and compiled for each chosen target,
-//! its fields are checked against the mapped Sentinel table's columns, and the generated query
+//! the compiler places its fields in the profile's typed schema (`unmapped-field`), and the generated query
 //! goes through that target's validator (`query::kql::check_query` / `query::spl::check_query`).
 
 use super::lints;
@@ -9,8 +9,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::ir;
 use crate::mapping::{Mapping, Target};
 use crate::query::{kql, spl};
-use crate::rule::{Rule, SelectionBody};
-use std::collections::HashSet;
+use crate::rule::Rule;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -35,15 +34,18 @@ lints! { Targets;
     /// Example: `User|expand: '%domain_admins%'`
     UNRESOLVED_PLACEHOLDER = "unresolved-placeholder", Warning;
 
-    /// A field that the mapped Sentinel table does not have (after the mapping's field
-    /// renames), with the nearest column name as a suggestion.
+    /// A field that the profile cannot place: after the mapping's renames it is no column
+    /// (nor a property of a dynamic column) of the log source's Sentinel table in the typed
+    /// 2024 schema. The message names the table and its nearest columns.
     ///
-    /// Why: KQL rejects a query that names an unknown column (or, for `tostring()` of a
-    /// dynamic property, silently matches nothing). Map the field to the right column with
-    /// `fields:` in a mapping file. Checked against the built-in Sentinel table schemas.
+    /// Why: Sentinel rejects a query that names an unknown column ("Failed to resolve scalar
+    /// expression"), so `siemc compile` refuses the rule for KQL (exit 1; `--allow-unmapped`
+    /// emits it with a warning). Map the field to the column holding the same data with
+    /// `fields:` in a file passed with `--mapping`, or choose another `--profile`.
     ///
-    /// Example: `IpAddress: 1.2.3.4` in a `SigninLogs` rule (the column is `IPAddress`).
-    UNKNOWN_COLUMN = "unknown-column", Warning;
+    /// Example: `Description: whoami` in a `{product: windows, category: image_load}` rule
+    /// (DeviceImageLoadEvents records no version information of the loaded image).
+    UNMAPPED_FIELD = "unmapped-field", Warning;
 
     /// Something in the rule that the KQL backend cannot express (e.g. a field name or a
     /// comparison KQL has no syntax for).
@@ -90,13 +92,14 @@ pub struct TargetPipeline {
 }
 
 impl TargetPipeline {
-    /// The built-in mapping plus `mapping_files`, the embedded templates, the target's validator
+    /// The profile's mapping plus `mapping_files`, the embedded templates, the target's validator
     /// with its default options.
     pub fn new(
-        target: Target,
+        profile: &'static crate::mapping::Profile,
         mapping_files: &[PathBuf],
     ) -> Result<TargetPipeline, Vec<Diagnostic>> {
-        let mapping = Mapping::with_files(target, mapping_files)?;
+        let target = profile.target;
+        let mapping = Mapping::with_profile_files(profile, mapping_files)?;
         let validate: Validate = match target {
             Target::Kql => {
                 let options = kql::KqlCheckOptions::from_schema_file(None).map_err(|d| vec![d])?;
@@ -138,20 +141,28 @@ pub fn check(rule: &Rule, pipelines: &[TargetPipeline], out: &mut Vec<Diagnostic
         }
     };
     for pipeline in pipelines {
-        let target = pipeline.target();
-        if target == Target::Kql {
-            unknown_columns(rule, pipeline, out);
-        }
         match pipeline.compiler.compile_lowered(rule, &lowered) {
-            // The regex checks report RE2 problems with the exact construct's span.
-            Err(diagnostics) => out.extend(
-                diagnostics
-                    .into_iter()
-                    .filter(|d| d.code != super::regex::REGEX_UNSUPPORTED_KQL.code),
-            ),
+            // The regex checks report RE2 problems with the exact construct's span, and the
+            // filter checks a filter's fields the table lacks (`filter-unknown-field`).
+            Err(diagnostics) => out.extend(diagnostics.into_iter().filter(|d| {
+                d.code != super::regex::REGEX_UNSUPPORTED_KQL.code
+                    && !(d.code == UNMAPPED_FIELD.code && in_a_filter(rule, d))
+            })),
             Ok(query) => validate(rule, pipeline, query, out),
         }
     }
+}
+
+/// Whether a diagnostic points into one of the filters applied to `rule`.
+fn in_a_filter(rule: &Rule, diagnostic: &Diagnostic) -> bool {
+    let (Some(file), Some(span)) = (&diagnostic.file, diagnostic.primary_span()) else {
+        return false;
+    };
+    rule.filters.iter().any(|filter| {
+        Arc::ptr_eq(&filter.file, file)
+            && filter.span.start <= span.start
+            && span.end <= filter.span.end
+    })
 }
 
 fn validate(rule: &Rule, pipeline: &TargetPipeline, query: String, out: &mut Vec<Diagnostic>) {
@@ -204,66 +215,4 @@ fn validate(rule: &Rule, pipeline: &TargetPipeline, query: String, out: &mut Vec
             "rejected{location}; this is a siemc bug or a value the generator cannot express: please report it"
         )),
     );
-}
-
-fn unknown_columns(rule: &Rule, pipeline: &TargetPipeline, out: &mut Vec<Diagnostic>) {
-    let mapping = &pipeline.compiler.mapping;
-    let Some((_, entry)) = mapping.find_source(rule) else {
-        return;
-    };
-    let Some(table) = &entry.table else { return };
-    let Some(columns) = pipeline.compiler.schema.columns(table) else {
-        return;
-    };
-    let columns: Vec<&str> = columns.collect();
-    let mut reported: HashSet<&str> = HashSet::new();
-    for selection in &rule.detection.selections {
-        let SelectionBody::FieldMaps(maps) = &selection.body else {
-            continue;
-        };
-        for field in maps
-            .iter()
-            .flat_map(|m| &m.matchers)
-            .filter_map(|m| m.field.as_ref())
-        {
-            let target_name = mapping.field_name(entry, &field.value);
-            // A dotted name is a property of a dynamic column: the column is the first part.
-            let column = target_name.split('.').next().unwrap_or_default();
-            if columns.contains(&column) || !reported.insert(field.value.as_str()) {
-                continue;
-            }
-            let renamed = if target_name == field.value {
-                String::new()
-            } else {
-                format!(" (mapped to `{target_name}`)")
-            };
-            let help = match crate::text::closest(column, columns.iter().copied()) {
-                Some(nearest) => format!(
-                    "did you mean `{nearest}`? If the rule's name is right, map it: `fields: {{{}: {nearest}}}` in a file passed with --mapping",
-                    field.value
-                ),
-                None => format!(
-                    "map it to a column of `{table}` with `fields:` in a file passed with --mapping"
-                ),
-            };
-            let mut diagnostic = UNKNOWN_COLUMN
-                .at(
-                    &rule.file,
-                    field.span,
-                    format!(
-                        "field `{}`{renamed} is not a column of the Sentinel table `{table}`",
-                        field.value
-                    ),
-                    format!("not in `{table}`"),
-                )
-                .with_help(help);
-            // Renaming the rule's field only fixes it when the mapping passes the name through.
-            if target_name == field.value
-                && let Some(nearest) = crate::text::closest(column, columns.iter().copied())
-            {
-                diagnostic = diagnostic.with_rename(field.span, &field.value, nearest);
-            }
-            out.push(diagnostic);
-        }
-    }
 }

@@ -39,6 +39,8 @@ pub const MAX_DELAY: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub targets: Vec<Target>,
+    /// The profile of each target (the command line's `--profile` or `siemc.toml`'s).
+    pub profiles: Vec<&'static crate::mapping::Profile>,
     pub mapping_files: Vec<PathBuf>,
     /// Quiet time after a change before the document is checked.
     pub debounce: Duration,
@@ -90,6 +92,7 @@ pub fn serve(
         targets: settings.targets.clone(),
         mapping_files: settings.mapping_files.clone(),
         ignore: Vec::new(),
+        profiles: settings.profiles.clone(),
     })?;
     let compilers = target_compilers(&settings)?;
     let mut server = Server {
@@ -118,7 +121,13 @@ fn target_compilers(settings: &Settings) -> Result<Vec<Compiler>, Vec<Diagnostic
         .targets
         .iter()
         .map(|target| {
-            let mapping = Mapping::with_files(*target, &settings.mapping_files)?;
+            let profile = settings
+                .profiles
+                .iter()
+                .copied()
+                .find(|p| p.target == *target)
+                .unwrap_or_else(|| crate::mapping::Profile::default_for(*target));
+            let mapping = Mapping::with_profile_files(profile, &settings.mapping_files)?;
             Ok(Compiler::new(
                 *target,
                 mapping,

@@ -36,6 +36,14 @@ pub fn compile(target: Target, path: &Path) -> CompileOutcome {
     compiler(target).compile_paths(&[relative(path)])
 }
 
+/// A profile's compiler; `allow_unmapped` emits queries with unplaced fields (with a warning).
+pub fn profile_compiler(profile: &str, allow_unmapped: bool) -> Compiler {
+    let profile = siemc::mapping::Profile::find(profile).expect("a built-in profile");
+    let mut mapping = Mapping::for_profile(profile);
+    mapping.allow_unmapped = allow_unmapped;
+    Compiler::new(profile.target, mapping, Templates::embedded())
+}
+
 /// Queries, then diagnostics rendered without colour, as one reviewable text.
 pub fn describe(outcome: &CompileOutcome) -> String {
     let mut out = String::new();

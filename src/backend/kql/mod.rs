@@ -32,8 +32,13 @@ pub fn compile(
         table: &table,
     };
     let condition = renderer.render(&mapped.expr, false, 0)?;
+    let source = if mapped.source.function {
+        format!("{}()", literal::column(&table))
+    } else {
+        literal::column(&table)
+    };
     let context = minijinja::context! {
-        table => literal::column(&table),
+        table => source,
         filter => mapped.source.filter.clone(),
         condition => condition,
         title => rule.title(),
@@ -138,7 +143,7 @@ impl Renderer<'_> {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
         let grouped = if operator == "or" {
-            self.group_in_lists(items, indent)
+            self.group_in_lists(items, negated, indent)
         } else {
             items.iter().map(Grouped::Single).collect()
         };
@@ -161,11 +166,16 @@ impl Renderer<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(super::join_operands(&parts, operator, indent))
+        Ok(join_chunked(&parts, operator, indent))
     }
 
     /// Case-insensitive (or cased) equalities on one field inside an OR become `in~` / `in`.
-    fn group_in_lists<'e>(&self, items: &'e [Expr], indent: usize) -> Vec<Grouped<'e>> {
+    fn group_in_lists<'e>(
+        &self,
+        items: &'e [Expr],
+        negated: bool,
+        indent: usize,
+    ) -> Vec<Grouped<'e>> {
         let mut out: Vec<Grouped<'e>> = Vec::new();
         let mut used = vec![false; items.len()];
         for (i, item) in items.iter().enumerate() {
@@ -191,6 +201,22 @@ impl Renderer<'_> {
                 continue;
             }
             let field_expr = self.field(field);
+            let typed: Option<Vec<String>> = values
+                .iter()
+                .map(|v| typed_value(&field_expr, v, cased))
+                .collect();
+            if let Some(list) = typed {
+                // A typed column compares by value: `EventID in (4688, 4689)`; a null
+                // column gives null, which must not drop the row under a `not`.
+                let test =
+                    super::value_list(&format!("{} in ", field_expr.text), &list, indent + 4);
+                out.push(Grouped::InList(if negated {
+                    format!("coalesce({test}, false)")
+                } else {
+                    test
+                }));
+                continue;
+            }
             let list: Vec<String> = values.iter().map(|v| literal::string(v)).collect();
             let operator = if cased { "in" } else { "in~" };
             out.push(Grouped::InList(super::value_list(
@@ -209,9 +235,10 @@ impl Renderer<'_> {
         let field = self.field(field_name);
         // `(rendered, may be null)`
         let (text, nullable) = match &predicate.matcher {
-            Matcher::Text { pattern, cased } => {
-                (text_match(&field.as_string(), pattern, *cased), false)
-            }
+            Matcher::Text { pattern, cased } => match typed_literal(&field, pattern, *cased) {
+                Some(value) => (format!("{} == {value}", field.text), true),
+                None => (text_match(&field.as_string(), pattern, *cased), false),
+            },
             Matcher::Number { comparison, value } => number_match(&field, *comparison, value),
             Matcher::Bool(value) => match field.kind {
                 FieldKind::Typed(ColumnType::Bool) => (format!("{} == {value}", field.text), true),
@@ -319,6 +346,23 @@ impl Renderer<'_> {
     }
 }
 
+/// Operands per parenthesised group in a long chain. Microsoft's binder stops at a syntax depth
+/// (a chain of `or` nests one level per operand): rules with hundreds of values (e.g. every
+/// emoji) would otherwise be refused by Sentinel's semantic analysis. Grouping keeps the
+/// meaning (and/or are associative) and bounds the depth.
+const CHAIN_CHUNK: usize = 64;
+
+fn join_chunked(parts: &[String], operator: &str, indent: usize) -> String {
+    if parts.len() <= CHAIN_CHUNK {
+        return super::join_operands(parts, operator, indent);
+    }
+    let groups: Vec<String> = parts
+        .chunks(CHAIN_CHUNK)
+        .map(|chunk| format!("({})", join_chunked(chunk, operator, indent + 4)))
+        .collect();
+    join_chunked(&groups, operator, indent)
+}
+
 /// An AND or OR nested in another needs parentheses, unless it collapses into one `in~` list.
 fn needs_parentheses(expr: &Expr) -> bool {
     match expr {
@@ -355,6 +399,33 @@ fn equality_literal(expr: &Expr) -> Option<(&str, bool, String)> {
     };
     let literal = pattern.as_literal()?;
     (!literal.is_empty()).then_some((field.as_str(), *cased, literal))
+}
+
+/// A plain value on a typed column as a typed literal, when comparing the column by value
+/// means the same as comparing its text: `'4688'` against an `int`/`long` column (the value's
+/// canonical text), `true` against a `bool` column (any case). `None` keeps the text match.
+fn typed_value(field: &FieldExpr, text: &str, cased: bool) -> Option<String> {
+    let FieldKind::Typed(kind) = field.kind else {
+        return None;
+    };
+    match kind {
+        ColumnType::Int | ColumnType::Long => {
+            let number: i64 = text.parse().ok()?;
+            (number.to_string() == text).then(|| text.to_string())
+        }
+        // `tostring()` of a bool is lower case: a cased `True` never matches it.
+        ColumnType::Bool if cased && text != "true" && text != "false" => None,
+        ColumnType::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" => Some("true".to_string()),
+            "false" => Some("false".to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn typed_literal(field: &FieldExpr, pattern: &Pattern, cased: bool) -> Option<String> {
+    typed_value(field, &pattern.as_literal()?, cased)
 }
 
 /// Chooses the KQL string operator for a Sigma pattern on a string expression.
@@ -441,4 +512,48 @@ fn cidr_match(subject: &str, ranges: &[Cidr]) -> String {
         "{function}({subject}, {})",
         literal::string(&ranges[0].text)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(table: &str, column: &str, text: &str, cased: bool) -> Option<String> {
+        typed_value(
+            &field_expr(SentinelSchema::builtin(), table, column),
+            text,
+            cased,
+        )
+    }
+
+    #[test]
+    fn values_are_typed_by_the_2024_schema() {
+        // int and long columns: canonical integers only
+        assert_eq!(
+            typed("SecurityEvent", "EventID", "4688", false).as_deref(),
+            Some("4688")
+        );
+        assert_eq!(
+            typed("DeviceProcessEvents", "ProcessId", "-12", false).as_deref(),
+            Some("-12")
+        );
+        assert_eq!(typed("SecurityEvent", "EventID", "04688", false), None);
+        assert_eq!(typed("SecurityEvent", "EventID", "4688 ", false), None);
+        assert_eq!(typed("SecurityEvent", "EventID", "0x1250", false), None);
+        // bool columns: any case, unless the match is cased
+        let bool_column = ("DeviceFileEvents", "IsAzureInfoProtectionApplied");
+        assert_eq!(
+            typed(bool_column.0, bool_column.1, "TRUE", false).as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            typed(bool_column.0, bool_column.1, "false", true).as_deref(),
+            Some("false")
+        );
+        assert_eq!(typed(bool_column.0, bool_column.1, "True", true), None);
+        assert_eq!(typed(bool_column.0, bool_column.1, "yes", false), None);
+        // string and real columns keep the text match
+        assert_eq!(typed("SecurityEvent", "CommandLine", "4688", false), None);
+        assert_eq!(typed("SecurityEvent", "NoSuchColumn", "4688", false), None);
+    }
 }

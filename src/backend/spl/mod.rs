@@ -22,6 +22,20 @@ pub fn compile(
     mapped: &MappedRule,
     templates: &Templates,
 ) -> Result<String, Vec<Diagnostic>> {
+    if let Some((datamodel, model, summariesonly)) = &mapped.source.datamodel {
+        let condition = search_expr(&mapped.expr).unwrap_or_default();
+        let context = minijinja::context! {
+            datamodel => datamodel,
+            summariesonly => if *summariesonly { "true" } else { "false" },
+            condition => condition,
+            by => model.by.join(" "),
+            title => rule.title(),
+            id => rule.id(),
+        };
+        return templates
+            .render_file("spl/tstats.jinja", context)
+            .map_err(|d| vec![d]);
+    }
     let conjuncts: Vec<&Expr> = match &mapped.expr {
         Expr::And(items) => items.iter().collect(),
         other => vec![other],
@@ -87,6 +101,12 @@ fn is_single_in_list(expr: &Expr) -> bool {
         && items
             .iter()
             .all(|item| search_equality(item).map(|(f, _)| f) == first)
+}
+
+/// The search-language form of a whole expression, when every part of it can be expressed
+/// there (what `tstats ... where` takes).
+pub fn search_expression(expr: &Expr) -> Option<String> {
+    search_expr(expr)
 }
 
 /// The search-command form of an expression, when every part of it can be expressed there.
