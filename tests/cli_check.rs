@@ -420,3 +420,80 @@ fn bad_input_is_reported_and_the_rest_checked() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `siemc check DIR` checks files one after another without keeping them: duplicate ids are
+/// still found across files (on the later one), and a correlation still finds a rule defined
+/// in a later file, while an unknown reference is reported.
+#[test]
+fn cross_file_checks_while_streaming() {
+    let dir = temp_repo("streaming");
+    let rule = |name: &str, id: &str| {
+        format!(
+            "title: Rule {name}\nid: {id}\nname: {name}\nstatus: test\ndescription: d\nauthor: a\ndate: 2026-12-02\nlogsource: {{product: windows, service: security}}\ndetection:\n  sel: {{EventID: 4625}}\n  condition: sel\nlevel: low\n"
+        )
+    };
+    std::fs::write(
+        dir.join("a_correlation.yml"),
+        "title: Many failures\nid: 5d2a3e1c-0000-4000-8000-00000000000c\nstatus: test\ndescription: d\nauthor: a\ndate: 2026-12-02\ncorrelation:\n  type: event_count\n  rules: [later_rule, missing_rule]\n  group-by: [TargetUserName]\n  timespan: 10m\n  condition: {gte: 3}\nlevel: medium\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b_first.yml"),
+        rule("first_rule", "5d2a3e1c-0000-4000-8000-000000000001"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c_later.yml"),
+        rule("later_rule", "5d2a3e1c-0000-4000-8000-000000000002"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("d_copy.yml"),
+        rule("copy_rule", "5d2a3e1c-0000-4000-8000-000000000001"),
+    )
+    .unwrap();
+    let output = siemc_in(&dir, &["check", ".", "--format", "json"]);
+    let records: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let found: Vec<(String, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_string(),
+                r["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "a_correlation.yml".to_string(),
+                "correlation-unknown-rule".to_string()
+            ),
+            ("d_copy.yml".to_string(), "duplicate-id".to_string()),
+        ],
+        "{records:#?}"
+    );
+    assert!(
+        records[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing_rule")
+    );
+    assert!(
+        records[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("b_first.yml:2:5"),
+        "the first use is named: {}",
+        records[1]["message"]
+    );
+    assert_eq!(output.status.code(), Some(1));
+}

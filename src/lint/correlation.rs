@@ -263,28 +263,12 @@ fn condition(rule: &CorrelationRule, out: &mut Vec<Diagnostic>) {
 }
 
 /// `correlation-unknown-rule` against every document checked together.
-pub fn check_references(
-    rule: &CorrelationRule,
-    identities: &[Identity],
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn check_references(rule: &CorrelationRule, known: &KnownRules, out: &mut Vec<Diagnostic>) {
     for reference in &rule.rules {
-        let known = identities.iter().any(|identity| {
-            identity
-                .id
-                .as_ref()
-                .is_some_and(|id| id.value == reference.value)
-                || identity
-                    .name
-                    .as_ref()
-                    .is_some_and(|name| name.value == reference.value)
-        });
-        if known {
+        if known.keys.contains(&reference.value) {
             continue;
         }
-        let names = identities
-            .iter()
-            .filter_map(|i| i.name.as_ref().map(|n| n.value.as_str()));
+        let names = known.names.iter().map(String::as_str);
         let diagnostic = CORRELATION_UNKNOWN_RULE.at(
             &rule.file,
             reference.span,
@@ -299,5 +283,25 @@ pub fn check_references(
                 "refer to a rule by its `id` or `name`, and check the rule's file in the same run",
             ),
         });
+    }
+}
+
+/// The ids and names of the documents checked together: what a correlation's `rules:` can
+/// refer to (kept as text, so the files need not be).
+#[derive(Debug, Default)]
+pub struct KnownRules {
+    keys: std::collections::HashSet<String>,
+    names: Vec<String>,
+}
+
+impl KnownRules {
+    pub fn add(&mut self, identity: &Identity) {
+        if let Some(id) = &identity.id {
+            self.keys.insert(id.value.clone());
+        }
+        if let Some(name) = &identity.name {
+            self.keys.insert(name.value.clone());
+            self.names.push(name.value.clone());
+        }
     }
 }

@@ -758,34 +758,56 @@ fn url_problem(text: &str) -> Option<String> {
 
 /// `duplicate-id` over every document checked together (first occurrence wins).
 pub fn duplicate_ids(identities: &[Identity]) -> Vec<Diagnostic> {
-    let mut first: HashMap<&str, &Identity> = HashMap::new();
-    let mut out = Vec::new();
-    for identity in identities {
-        let Some(id) = &identity.id else { continue };
-        match first.get(id.value.as_str()) {
-            None => {
-                first.insert(&id.value, identity);
-            }
-            Some(original) => {
-                let original_id = original.id.as_ref().expect("stored with an id");
-                let position = original.file.line_column(original_id.span.start);
-                let mut d = DUPLICATE_ID.at(
-                    &identity.file,
-                    id.span,
-                    format!("id `{}` is already used by another rule", id.value),
-                    "duplicate id",
-                );
-                if Arc::ptr_eq(&original.file, &identity.file) {
-                    d = d.with_note_at(original_id.span, "first used here");
-                }
-                out.push(d.with_help(format!(
-                    "first used in {}:{}:{}; give this rule a new UUID",
-                    original.file.display_path(),
-                    position.line,
-                    position.column
-                )));
-            }
+    let mut seen = IdsSeen::default();
+    identities
+        .iter()
+        .filter_map(|identity| seen.check(identity))
+        .collect()
+}
+
+/// The ids seen so far in a run, with where each was first used: enough to report a later
+/// duplicate without keeping the earlier file.
+#[derive(Debug, Default)]
+pub struct IdsSeen {
+    first: HashMap<String, FirstUse>,
+}
+
+#[derive(Debug)]
+struct FirstUse {
+    path: std::path::PathBuf,
+    span: crate::diagnostic::Span,
+    position: crate::diagnostic::LineColumn,
+}
+
+impl IdsSeen {
+    /// Records `identity`'s id; a `duplicate-id` diagnostic when an earlier document has it.
+    pub fn check(&mut self, identity: &Identity) -> Option<Diagnostic> {
+        let id = identity.id.as_ref()?;
+        let Some(original) = self.first.get(id.value.as_str()) else {
+            self.first.insert(
+                id.value.clone(),
+                FirstUse {
+                    path: identity.file.path().to_path_buf(),
+                    span: id.span,
+                    position: identity.file.line_column(id.span.start),
+                },
+            );
+            return None;
+        };
+        let mut d = DUPLICATE_ID.at(
+            &identity.file,
+            id.span,
+            format!("id `{}` is already used by another rule", id.value),
+            "duplicate id",
+        );
+        if original.path == identity.file.path() {
+            d = d.with_note_at(original.span, "first used here");
         }
+        Some(d.with_help(format!(
+            "first used in {}:{}:{}; give this rule a new UUID",
+            original.path.display(),
+            original.position.line,
+            original.position.column
+        )))
     }
-    out
 }

@@ -217,7 +217,9 @@ pub struct LintOutcome {
     pub io_error: bool,
     /// Problems of `siemc.toml` files (usage errors, exit code 2).
     pub config_problems: Vec<Diagnostic>,
-    /// The id and name of every document checked (what correlations can refer to).
+    /// The id and name of every document checked (what correlations can refer to), for the
+    /// checks of single documents (`check_source`, `check_source_in`: what an editor keeps);
+    /// `check_paths` over many files does its cross-file checks as it goes and keeps none.
     pub identities: Vec<Identity>,
 }
 
@@ -326,23 +328,7 @@ impl Linter {
         .into_iter()
         .any(|candidate| candidate);
         if !any_filter {
-            let reports =
-                crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
-                    Ok(file) => self.check_file(
-                        &LoadedSource {
-                            loaded: rule::load_rule_file_with_yaml(&file),
-                            file,
-                        },
-                        &[],
-                    ),
-                    Err(diagnostic) => FileReport {
-                        io_error: diagnostic.code == "io-error",
-                        file: diagnostic.file.clone(),
-                        diagnostics: vec![diagnostic],
-                        ..FileReport::default()
-                    },
-                });
-            return self.finish(reports, &[]);
+            return self.check_paths_streaming(paths);
         }
         let mut loaded: Vec<Result<LoadedSource, Box<FileReport>>> =
             crate::compile::parallel_map(paths, |path| match rule::read_source(path) {
@@ -434,6 +420,60 @@ impl Linter {
         report
     }
 
+    /// `check_paths` without filter documents: each file is loaded, checked and settled
+    /// (severities, suppressions) in order as soon as it is done, keeping only its findings;
+    /// duplicate ids are found against the ids seen before (kept as text), correlation
+    /// references once every name is known. Memory stays flat with the number of files.
+    fn check_paths_streaming(&self, paths: &[PathBuf]) -> LintOutcome {
+        let mut ids_seen = metadata::IdsSeen::default();
+        let mut known = correlation::KnownRules::default();
+        let mut config_cache = suppress::ConfigCache::default();
+        let mut outcome = LintOutcome::default();
+        // Per file, its settled findings; files with correlations wait for every name.
+        let mut settled: Vec<Vec<Diagnostic>> = Vec::with_capacity(paths.len());
+        let mut waiting: Vec<(usize, FileReport)> = Vec::new();
+        crate::compile::parallel_for_each_ordered(
+            paths,
+            |path| match rule::read_source(path) {
+                Ok(file) => self.check_file(
+                    &LoadedSource {
+                        loaded: rule::load_rule_file_with_yaml(&file),
+                        file,
+                    },
+                    &[],
+                ),
+                Err(diagnostic) => FileReport {
+                    io_error: diagnostic.code == "io-error",
+                    file: diagnostic.file.clone(),
+                    diagnostics: vec![diagnostic],
+                    ..FileReport::default()
+                },
+            },
+            &mut |mut report: FileReport| {
+                for identity in &report.identities {
+                    report.diagnostics.extend(ids_seen.check(identity));
+                    known.add(identity);
+                }
+                report.diagnostics.append(&mut report.foreign);
+                if report.correlations.is_empty() {
+                    settled.push(self.settle(report, &mut config_cache, &mut outcome));
+                } else {
+                    waiting.push((settled.len(), report));
+                    settled.push(Vec::new());
+                }
+            },
+        );
+        for (index, mut report) in waiting {
+            for correlation_rule in &report.correlations {
+                correlation::check_references(correlation_rule, &known, &mut report.diagnostics);
+            }
+            settled[index] = self.settle(report, &mut config_cache, &mut outcome);
+        }
+        outcome.diagnostics = settled.concat();
+        outcome.config_problems = config_cache.problems;
+        outcome
+    }
+
     /// Checks across files, severities from the catalogue, suppressions, order.
     fn finish(&self, mut reports: Vec<FileReport>, context: &[Identity]) -> LintOutcome {
         let checked: Vec<Identity> = reports
@@ -464,9 +504,11 @@ impl Linter {
         for report in &mut reports {
             cross_file.append(&mut report.foreign);
         }
+        let mut known = correlation::KnownRules::default();
+        identities.iter().for_each(|identity| known.add(identity));
         for report in &reports {
             for correlation_rule in &report.correlations {
-                correlation::check_references(correlation_rule, &identities, &mut cross_file);
+                correlation::check_references(correlation_rule, &known, &mut cross_file);
             }
         }
         // Cross-file findings go to the report of their file, so suppression and order apply.
@@ -483,47 +525,60 @@ impl Linter {
         }
         let mut config_cache = suppress::ConfigCache::default();
         let mut outcome = LintOutcome::default();
-        for mut report in reports {
-            outcome.files += 1;
-            outcome.io_error |= report.io_error;
-            for diagnostic in &mut report.diagnostics {
-                if let Some(lint) = find(diagnostic.code) {
-                    diagnostic.severity = lint.severity;
-                }
-            }
-            report
-                .diagnostics
-                .sort_by_key(|d| (d.primary_span().map_or(0, |s| s.start), d.code));
-            let mut kept = Vec::new();
-            let mut extra = Vec::new();
-            let config = report
-                .file
-                .as_ref()
-                .and_then(|f| config_cache.for_file(f.path()));
-            let absolute = report
-                .file
-                .as_ref()
-                .and_then(|f| std::path::absolute(f.path()).ok());
-            for diagnostic in report.diagnostics {
-                let suppressed = self.ignore.iter().any(|code| code == diagnostic.code)
-                    || config
-                        .as_ref()
-                        .zip(absolute.as_ref())
-                        .is_some_and(|(c, path)| c.ignores(path, diagnostic.code))
-                    || suppress::inline_ignores(&diagnostic, &report.document_starts, &mut extra);
-                if suppressed {
-                    outcome.suppressed += 1;
-                } else {
-                    kept.push(diagnostic);
-                }
-            }
-            kept.extend(extra);
-            dedup_in_place(&mut kept);
+        for report in reports {
+            let kept = self.settle(report, &mut config_cache, &mut outcome);
             outcome.diagnostics.extend(kept);
         }
         outcome.config_problems = config_cache.problems;
         outcome.identities = checked;
         outcome
+    }
+
+    /// One file's report made final: severities from the catalogue, position order,
+    /// suppressions (`--ignore`, `siemc.toml`, inline comments), repeats removed; the counts go
+    /// to `outcome`, the findings kept are returned.
+    fn settle(
+        &self,
+        mut report: FileReport,
+        config_cache: &mut suppress::ConfigCache,
+        outcome: &mut LintOutcome,
+    ) -> Vec<Diagnostic> {
+        outcome.files += 1;
+        outcome.io_error |= report.io_error;
+        for diagnostic in &mut report.diagnostics {
+            if let Some(lint) = find(diagnostic.code) {
+                diagnostic.severity = lint.severity;
+            }
+        }
+        report
+            .diagnostics
+            .sort_by_key(|d| (d.primary_span().map_or(0, |s| s.start), d.code));
+        let mut kept = Vec::new();
+        let mut extra = Vec::new();
+        let config = report
+            .file
+            .as_ref()
+            .and_then(|f| config_cache.for_file(f.path()));
+        let absolute = report
+            .file
+            .as_ref()
+            .and_then(|f| std::path::absolute(f.path()).ok());
+        for diagnostic in report.diagnostics {
+            let suppressed = self.ignore.iter().any(|code| code == diagnostic.code)
+                || config
+                    .as_ref()
+                    .zip(absolute.as_ref())
+                    .is_some_and(|(c, path)| c.ignores(path, diagnostic.code))
+                || suppress::inline_ignores(&diagnostic, &report.document_starts, &mut extra);
+            if suppressed {
+                outcome.suppressed += 1;
+            } else {
+                kept.push(diagnostic);
+            }
+        }
+        kept.extend(extra);
+        dedup_in_place(&mut kept);
+        kept
     }
 }
 
