@@ -520,8 +520,12 @@ if [[ ${SUBSET_RULES:-1200} -gt 0 ]]; then
     SUBSET="$OUT_DIR/subset/rules"
     rm -rf "$OUT_DIR/subset"
     mkdir -p "$SUBSET"
-    (cd "$RULES" && find . -type f \( -name '*.yml' -o -name '*.yaml' \) | LC_ALL=C sort | head -n "${SUBSET_RULES:-1200}" \
-        | while IFS= read -r f; do mkdir -p "$SUBSET/$(dirname "$f")"; cp "$f" "$SUBSET/$f"; done)
+    # The sorted list goes to a file first: `sort | head` would end with SIGPIPE under pipefail.
+    (cd "$RULES" && find . -type f \( -name '*.yml' -o -name '*.yaml' \) | LC_ALL=C sort) >"$OUT_DIR/subset/all.txt"
+    head -n "${SUBSET_RULES:-1200}" "$OUT_DIR/subset/all.txt" | while IFS= read -r f; do
+        mkdir -p "$SUBSET/$(dirname "$f")"
+        cp "$RULES/$f" "$SUBSET/$f"
+    done
     if [[ -d "$(dirname "$RULES")/regression_data" ]]; then
         cp -R "$(dirname "$RULES")/regression_data" "$OUT_DIR/subset/regression_data"
         # Regression cases of rules outside the subset would be `unknown-rule` errors: keep the

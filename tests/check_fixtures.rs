@@ -149,30 +149,11 @@ fn the_catalogue_is_complete_and_documented() {
 /// `SIEMC_UPDATE_README=1 cargo test --test check_fixtures` rewrites it.
 #[test]
 fn readme_lists_every_check() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let (start, end) = (
-        "<!-- check-catalogue:start -->\n",
-        "<!-- check-catalogue:end -->",
+    common::assert_readme_section(
+        "check-catalogue",
+        &lint::catalogue_markdown(),
+        "check_fixtures",
     );
-    let from = readme
-        .find(start)
-        .expect("README has the catalogue start marker")
-        + start.len();
-    let to = readme
-        .find(end)
-        .expect("README has the catalogue end marker");
-    let table = lint::catalogue_markdown();
-    if readme[from..to] != table {
-        if std::env::var_os("SIEMC_UPDATE_README").is_some() {
-            let updated = format!("{}{table}{}", &readme[..from], &readme[to..]);
-            std::fs::write(&path, updated).unwrap();
-        } else {
-            panic!(
-                "README.md's check table is out of date; run SIEMC_UPDATE_README=1 cargo test --test check_fixtures\n{table}"
-            );
-        }
-    }
 }
 
 /// The validator's verdict on a generated query becomes a diagnostic on the rule.

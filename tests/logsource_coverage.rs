@@ -16,30 +16,11 @@ fn taxonomy() -> Vec<Vec<(String, String)>> {
 
 #[test]
 fn readme_lists_the_coverage_of_every_taxonomy_logsource() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let (start, end) = (
-        "<!-- logsource-coverage:start -->\n",
-        "<!-- logsource-coverage:end -->",
+    common::assert_readme_section(
+        "logsource-coverage",
+        &coverage_markdown(&coverage(&taxonomy())),
+        "logsource_coverage",
     );
-    let from = readme
-        .find(start)
-        .expect("README has the coverage start marker")
-        + start.len();
-    let to = readme
-        .find(end)
-        .expect("README has the coverage end marker");
-    let table = coverage_markdown(&coverage(&taxonomy()));
-    if readme[from..to] != table {
-        if std::env::var_os("SIEMC_UPDATE_README").is_some() {
-            let updated = format!("{}{table}{}", &readme[..from], &readme[to..]);
-            std::fs::write(&path, updated).unwrap();
-        } else {
-            panic!(
-                "README.md's logsource coverage table is out of date; run SIEMC_UPDATE_README=1 cargo test --test logsource_coverage\n{table}"
-            );
-        }
-    }
 }
 
 /// Every taxonomy logsource is placed in both targets, except those refused on purpose (no

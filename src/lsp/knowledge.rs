@@ -2,7 +2,7 @@
 //! source lands in each target (through the same [`Mapping`]s the compiler uses).
 
 use crate::compile::Compiler;
-use crate::mapping::{ColumnType, Mapping, Target};
+use crate::mapping::{Mapping, Target};
 use crate::rule::LogSource;
 
 /// Top-level keys of a rule document (Sigma v2 plus siemc's extensions), with their meaning.
@@ -233,7 +233,7 @@ pub fn field_placement(compiler: &Compiler, logsource: &LogSource, field: &str) 
                 (Some(_), Some(property)) => {
                     format!("property `{property}` of the dynamic column `{table}.{column}`")
                 }
-                (Some(kind), None) => format!("column `{table}.{column}` ({})", type_name(kind)),
+                (Some(kind), None) => format!("column `{table}.{column}` ({})", kind.name()),
                 (None, _) if compiler.schema.has_table(table) => {
                     format!("`{name}`: not a column of `{table}` in the built-in schema")
                 }
@@ -278,21 +278,6 @@ pub fn target_label(target: Target) -> &'static str {
     match target {
         Target::Kql => "KQL",
         Target::Spl => "SPL",
-    }
-}
-
-fn type_name(kind: ColumnType) -> &'static str {
-    match kind {
-        ColumnType::String => "string",
-        ColumnType::Int => "int",
-        ColumnType::Long => "long",
-        ColumnType::Real => "real",
-        ColumnType::Bool => "bool",
-        ColumnType::DateTime => "datetime",
-        ColumnType::TimeSpan => "timespan",
-        ColumnType::Dynamic => "dynamic",
-        ColumnType::Guid => "guid",
-        ColumnType::Other => "other",
     }
 }
 

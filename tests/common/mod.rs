@@ -129,3 +129,33 @@ pub fn run_oracle(script: &str, arguments: &[&Path], queries: &[(String, String)
         .map(|line| serde_json::from_str(line).expect("oracle prints JSON lines"))
         .collect()
 }
+
+/// Checks that README.md holds `table` between `<!-- {marker}:start -->` and
+/// `<!-- {marker}:end -->` (a table generated from the code); with `SIEMC_UPDATE_README` set it
+/// rewrites the section instead. `test` names the test that regenerates it.
+#[allow(dead_code)]
+pub fn assert_readme_section(marker: &str, table: &str, test: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = (
+        format!("<!-- {marker}:start -->\n"),
+        format!("<!-- {marker}:end -->"),
+    );
+    let from = readme
+        .find(&start)
+        .unwrap_or_else(|| panic!("README has the {marker} start marker"))
+        + start.len();
+    let to = readme
+        .find(&end)
+        .unwrap_or_else(|| panic!("README has the {marker} end marker"));
+    if readme[from..to] != *table {
+        if std::env::var_os("SIEMC_UPDATE_README").is_some() {
+            let updated = format!("{}{table}{}", &readme[..from], &readme[to..]);
+            std::fs::write(&path, updated).unwrap();
+        } else {
+            panic!(
+                "README.md's {marker} table is out of date; run SIEMC_UPDATE_README=1 cargo test --test {test}\n{table}"
+            );
+        }
+    }
+}
