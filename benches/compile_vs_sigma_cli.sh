@@ -77,6 +77,7 @@ SIEMC_RUNS="${SIEMC_RUNS:-5}"
 SIGMA_KQL_PIPELINE="${SIGMA_KQL_PIPELINE:-none}"
 SIGMA_SPL_PIPELINE="${SIGMA_SPL_PIPELINE:-splunk_windows}"
 SKIP_SIGMA_CLI="${SKIP_SIGMA_CLI:-0}"
+SUBSET_RULES="${SUBSET_RULES:-1200}"
 [[ $SIEMC_RUNS =~ ^[1-9][0-9]*$ ]] || { echo "error: SIEMC_RUNS must be a positive integer" >&2; exit 2; }
 
 VENV="$ROOT/.venv-bench"
@@ -516,13 +517,13 @@ print(f"results: {out_json}")
 PY
 
 # ---- the subset run ---------------------------------------------------------------------------------
-if [[ ${SUBSET_RULES:-1200} -gt 0 ]]; then
+if [[ $SUBSET_RULES -gt 0 ]]; then
     SUBSET="$OUT_DIR/subset/rules"
     rm -rf "$OUT_DIR/subset"
     mkdir -p "$SUBSET"
     # The sorted list goes to a file first: `sort | head` would end with SIGPIPE under pipefail.
     (cd "$RULES" && find . -type f \( -name '*.yml' -o -name '*.yaml' \) | LC_ALL=C sort) >"$OUT_DIR/subset/all.txt"
-    head -n "${SUBSET_RULES:-1200}" "$OUT_DIR/subset/all.txt" | while IFS= read -r f; do
+    head -n "$SUBSET_RULES" "$OUT_DIR/subset/all.txt" | while IFS= read -r f; do
         mkdir -p "$SUBSET/$(dirname "$f")"
         cp "$RULES/$f" "$SUBSET/$f"
     done
@@ -538,7 +539,7 @@ for rule in (root / "rules").rglob("*.y*ml"):
     m = re.search(r"^id:\s*['\"]?([0-9a-fA-F-]{36})", rule.read_text(errors="replace"), re.M)
     if m:
         ids.add(m.group(1).lower())
-for info in (root / "regression_data").rglob("info.yml"):
+for info in list((root / "regression_data").rglob("info.yml")):
     m = re.search(r"^rule_metadata:\s*-\s*id:\s*['\"]?([0-9a-fA-F-]{36})", info.read_text(errors="replace"), re.M)
     if not m or m.group(1).lower() not in ids:
         shutil.rmtree(info.parent)

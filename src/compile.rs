@@ -294,7 +294,11 @@ impl Compiler {
     /// Files are compiled in parallel. Correlation rules see the rules of every file (see
     /// [`CrossFileRules`]); the rules they correlate are not printed on their own unless the
     /// correlation says `generate: true`.
-    pub fn compile_paths_each(&self, paths: &[PathBuf], mut emit: impl FnMut(CompileOutcome)) {
+    pub fn compile_paths_each(
+        &self,
+        paths: &[PathBuf],
+        mut emit: impl FnMut(CompileOutcome) + Send,
+    ) {
         let cross = CrossFileRules::collect(paths, &self.filters);
         let index = cross.index();
         let indexed: Vec<(usize, &PathBuf)> = paths.iter().enumerate().collect();
@@ -527,11 +531,13 @@ fn load_documents(path: &Path) -> Vec<RuleDocument> {
 /// `items`, each as soon as it and every earlier one are done. The same worker threads serve
 /// the whole run (a thread's allocator heap outlives it, so short-lived threads per batch
 /// would leave memory behind), and no worker gets more than [`STREAM_WINDOW`] items ahead of
-/// `emit`, so at most that many results are held.
+/// `emit`, so at most that many results are held. The worker that completes the next result
+/// in order emits it (and any that were waiting for it) under the one lock, so no thread is
+/// woken per result.
 pub(crate) fn parallel_for_each_ordered<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
-    emit: &mut dyn FnMut(R),
+    emit: &mut (dyn FnMut(R) + Send),
 ) {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -541,43 +547,56 @@ pub(crate) fn parallel_for_each_ordered<T: Sync, R: Send>(
         items.iter().for_each(|item| emit(f(item)));
         return;
     }
-    let next = AtomicUsize::new(0);
-    // Index of the next result to emit; workers wait while they are a window ahead of it.
-    let emitted = std::sync::Mutex::new(0usize);
+    struct Ordered<'e, R> {
+        /// Index of the next result to emit.
+        next: usize,
+        /// Results done out of order, by index.
+        pending: std::collections::BTreeMap<usize, R>,
+        emit: &'e mut (dyn FnMut(R) + Send),
+        /// Workers waiting because they are a window ahead.
+        waiting: usize,
+    }
+    let state = std::sync::Mutex::new(Ordered {
+        next: 0,
+        pending: std::collections::BTreeMap::new(),
+        emit,
+        waiting: 0,
+    });
     let advanced = std::sync::Condvar::new();
-    let (sender, receiver) = std::sync::mpsc::channel::<(usize, R)>();
+    let taken = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let sender = sender.clone();
-            let (next, emitted, advanced, f) = (&next, &emitted, &advanced, &f);
-            scope.spawn(move || {
+            scope.spawn(|| {
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let index = taken.fetch_add(1, Ordering::Relaxed);
                     if index >= items.len() {
                         break;
                     }
-                    let mut done = emitted.lock().expect("no worker panics holding it");
-                    while index >= *done + STREAM_WINDOW {
-                        done = advanced.wait(done).expect("no worker panics holding it");
+                    {
+                        let mut ordered = state.lock().expect("no worker panics holding it");
+                        while index >= ordered.next + STREAM_WINDOW {
+                            ordered.waiting += 1;
+                            ordered = advanced.wait(ordered).expect("no worker panics holding it");
+                            ordered.waiting -= 1;
+                        }
                     }
-                    drop(done);
-                    if sender.send((index, f(&items[index]))).is_err() {
-                        break;
+                    let result = f(&items[index]);
+                    let mut ordered = state.lock().expect("no worker panics holding it");
+                    ordered.pending.insert(index, result);
+                    let before = ordered.next;
+                    loop {
+                        let next = ordered.next;
+                        let Some(result) = ordered.pending.remove(&next) else {
+                            break;
+                        };
+                        (ordered.emit)(result);
+                        ordered.next += 1;
+                    }
+                    if ordered.next != before && ordered.waiting > 0 {
+                        advanced.notify_all();
                     }
                 }
             });
-        }
-        drop(sender);
-        let mut pending: std::collections::BTreeMap<usize, R> = std::collections::BTreeMap::new();
-        let mut expected = 0usize;
-        for (index, result) in receiver {
-            pending.insert(index, result);
-            while let Some(result) = pending.remove(&expected) {
-                emit(result);
-                expected += 1;
-                *emitted.lock().expect("no worker panics holding it") = expected;
-                advanced.notify_all();
-            }
         }
     });
 }

@@ -75,13 +75,13 @@ pub fn run(args: &CompileArgs) -> u8 {
     };
     report_to_stderr(&filter_problems);
     let (paths, path_problems) = collect_rule_paths(&args.paths);
-    let mut stdout = std::io::stdout().lock();
     let mut any_error = false;
     let mut output_open = true;
     compiler.compile_paths_each(&paths, |outcome| {
         // A comment line names each rule when there may be several (results arrive file by
         // file, so "several" is decided by the number of files, or of this file's queries).
         let several = paths.len() > 1 || outcome.queries.len() > 1;
+        let mut stdout = std::io::stdout().lock();
         for query in &outcome.queries {
             if output_open && write_query(&mut stdout, args.format, target, query, several).is_err()
             {
