@@ -101,31 +101,38 @@ fn tests_beside_a_rule_and_malformed_tests() {
     assert_eq!(output.status.code(), Some(1));
 }
 
-#[test]
-fn regression_data_layout() {
-    let dir = temp_dir("regression");
+/// A `rules/` folder with `rule` and a SigmaHQ regression folder `regression/case/` with
+/// `info` and the event rendering `event` (named after `rule_id`); `siemc test` over both.
+fn run_regression(
+    name: &str,
+    rule: &str,
+    rule_id: &str,
+    info: &str,
+    event: &str,
+) -> (std::path::PathBuf, std::process::Output) {
+    let dir = temp_dir(name);
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::create_dir_all(dir.join("regression/case")).unwrap();
-    std::fs::write(
-        dir.join("rules/rule.yml"),
-        RULE.split("tests:").next().unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("regression/case/info.yml"),
-        "id: x\nrule_metadata:\n    - id: 11111111-1111-4111-8111-111111111111\n      title: Whoami\nregression_tests_info:\n    - name: Positive\n      type: evtx\n      match_count: 1\n      path: regression_data/case/11111111-1111-4111-8111-111111111111.evtx\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("regression/case/11111111-1111-4111-8111-111111111111.json"),
-        r#"{"Event": {"System": {"EventID": 1}, "EventData": {"CommandLine": "C:\\Windows\\whoami.exe /all"}}}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("rules/rule.yml"), rule).unwrap();
+    std::fs::write(dir.join("regression/case/info.yml"), info).unwrap();
+    std::fs::write(dir.join(format!("regression/case/{rule_id}.json")), event).unwrap();
     let output = siemc(&[
         "test",
         dir.join("rules").to_str().unwrap(),
         dir.join("regression").to_str().unwrap(),
     ]);
+    (dir, output)
+}
+
+#[test]
+fn regression_data_layout() {
+    let (dir, output) = run_regression(
+        "regression",
+        RULE.split("tests:").next().unwrap(),
+        "11111111-1111-4111-8111-111111111111",
+        "id: x\nrule_metadata:\n    - id: 11111111-1111-4111-8111-111111111111\n      title: Whoami\nregression_tests_info:\n    - name: Positive\n      type: evtx\n      match_count: 1\n      path: regression_data/case/11111111-1111-4111-8111-111111111111.evtx\n",
+        r#"{"Event": {"System": {"EventID": 1}, "EventData": {"CommandLine": "C:\\Windows\\whoami.exe /all"}}}"#,
+    );
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("1 tests: 1 passed"), "{text}");
@@ -143,29 +150,13 @@ fn regression_data_layout() {
 /// without (`SourceName`), and the rule must match its own regression event.
 #[test]
 fn windefend_data_names_with_spaces_match() {
-    let dir = temp_dir("windefend");
-    std::fs::create_dir_all(dir.join("rules")).unwrap();
-    std::fs::create_dir_all(dir.join("regression/amsi")).unwrap();
-    std::fs::write(
-        dir.join("rules/amsi.yml"),
+    let (_, output) = run_regression(
+        "windefend",
         "title: AMSI detection\nid: 22222222-2222-4222-8222-222222222222\nlogsource: {product: windows, service: windefend}\ndetection:\n  selection:\n    EventID: 1116\n    SourceName: AMSI\n    ThreatName|contains: Mimikatz\n  condition: selection\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("regression/amsi/info.yml"),
+        "22222222-2222-4222-8222-222222222222",
         "id: y\nrule_metadata:\n    - id: 22222222-2222-4222-8222-222222222222\n      title: AMSI detection\nregression_tests_info:\n    - name: Positive\n      type: evtx\n      match_count: 1\n      path: regression_data/amsi/22222222-2222-4222-8222-222222222222.evtx\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("regression/amsi/22222222-2222-4222-8222-222222222222.json"),
         r#"{"Event": {"System": {"EventID": 1116, "Channel": "Microsoft-Windows-Windows Defender/Operational"}, "EventData": {"Threat Name": "HackTool:Win32/Mimikatz", "Source Name": "AMSI", "Process Name": "C:\\Windows\\powershell.exe"}}}"#,
-    )
-    .unwrap();
-    let output = siemc(&[
-        "test",
-        dir.join("rules").to_str().unwrap(),
-        dir.join("regression").to_str().unwrap(),
-    ]);
+    );
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("1 tests: 1 passed"), "{text}");

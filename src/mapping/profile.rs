@@ -35,26 +35,21 @@ pub struct Profile {
     pub functions: &'static [&'static str],
 }
 
-const KQL_SHARED: Layer = Layer {
-    path: "<built-in>/mappings/kql.yml",
-    text: include_str!("../../mappings/kql.yml"),
-};
-const KQL_WINDOWS: Layer = Layer {
-    path: "<built-in>/mappings/sentinel-windows.yml",
-    text: include_str!("../../mappings/sentinel-windows.yml"),
-};
-const KQL_ASIM: Layer = Layer {
-    path: "<built-in>/mappings/sentinel-asim.yml",
-    text: include_str!("../../mappings/sentinel-asim.yml"),
-};
-const SPL_SHARED: Layer = Layer {
-    path: "<built-in>/mappings/spl.yml",
-    text: include_str!("../../mappings/spl.yml"),
-};
-const SPL_CIM: Layer = Layer {
-    path: "<built-in>/mappings/splunk-cim.yml",
-    text: include_str!("../../mappings/splunk-cim.yml"),
-};
+/// The embedded mapping file `mappings/NAME` as a layer.
+macro_rules! builtin_layer {
+    ($file:literal) => {
+        Layer {
+            path: concat!("<built-in>/mappings/", $file),
+            text: include_str!(concat!("../../mappings/", $file)),
+        }
+    };
+}
+
+const KQL_SHARED: Layer = builtin_layer!("kql.yml");
+const KQL_WINDOWS: Layer = builtin_layer!("sentinel-windows.yml");
+const KQL_ASIM: Layer = builtin_layer!("sentinel-asim.yml");
+const SPL_SHARED: Layer = builtin_layer!("spl.yml");
+const SPL_CIM: Layer = builtin_layer!("splunk-cim.yml");
 
 const ASIM_FUNCTIONS: &[&str] = &[
     "_Im_ProcessCreate",
