@@ -28,6 +28,11 @@ fi
 export INSTA_UPDATE=no
 cargo test --all-targets
 
+# Fuzzing: tests/fuzz_replay.rs (above) replays every committed corpus input and regression of
+# every fuzz target, and 2,000 new mutated inputs per target, on stable Rust. The fuzz crate
+# itself (nightly, libFuzzer) must keep building against the library: checked here on stable.
+cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
+
 # The shipped rules pass their own tests and the linter (warnings fail too).
 cargo run --quiet --release -- test rules/
 cargo run --quiet --release -- check rules/ --deny warnings

@@ -250,19 +250,50 @@ impl Compiler {
                 );
                 continue;
             }
+            let correlation = plan.rule;
+            let mut group_targets = Vec::new();
+            for (group, field) in &member.group_fields {
+                let span = correlation
+                    .group_by
+                    .iter()
+                    .find(|g| &g.value == group)
+                    .map_or(correlation.kind.span, |g| g.span);
+                match self
+                    .mapping
+                    .correlation_field(member.rule, field, &correlation.file, span)
+                {
+                    Ok(target) => group_targets.push(target),
+                    Err(error) => errors.push(error),
+                }
+            }
+            let value_target = match plan.field.as_deref() {
+                None => None,
+                Some(field) => {
+                    let span = correlation
+                        .condition
+                        .as_ref()
+                        .and_then(|c| c.get("field"))
+                        .map_or(correlation.kind.span, |node| node.span);
+                    match self.mapping.correlation_field(
+                        member.rule,
+                        field,
+                        &correlation.file,
+                        span,
+                    ) {
+                        Ok(target) => Some(target),
+                        Err(error) => {
+                            errors.push(error);
+                            None
+                        }
+                    }
+                }
+            };
             members.push(CorrelationMember {
                 label: member.label.clone(),
                 query,
                 table: entry.table.clone(),
-                group_targets: member
-                    .group_fields
-                    .iter()
-                    .map(|(_, field)| self.mapping.field_name(entry, field))
-                    .collect(),
-                value_target: plan
-                    .field
-                    .as_deref()
-                    .map(|field| self.mapping.field_name(entry, field)),
+                group_targets,
+                value_target,
             });
         }
         if !errors.is_empty() {
@@ -307,6 +338,24 @@ impl Compiler {
             |(file_index, path)| self.compile_file(*file_index, path, &cross, &index),
             &mut emit,
         );
+    }
+
+    /// Compiles every document of one file held in memory, on its own: its filters apply to
+    /// its rules and its correlations see its rules (and the compiler's filters). Correlated
+    /// members are compiled on their own as well, so every rule's query is seen. For callers
+    /// that have text rather than paths (the fuzz targets).
+    pub fn compile_source(&self, file: &Arc<SourceFile>) -> CompileOutcome {
+        let mut outcome = CompileOutcome::default();
+        let (mut documents, diagnostics) = rule::load_rule_file(file);
+        outcome.diagnostics.extend(diagnostics.into_vec());
+        self.filters
+            .with_documents(documents.iter())
+            .apply(&mut documents);
+        let index = RuleIndex::new(documents.iter());
+        for document in &documents {
+            self.compile_document(file, document, &index, false, &mut outcome);
+        }
+        outcome
     }
 
     /// Loads and compiles one file of a `compile_paths_each` run.

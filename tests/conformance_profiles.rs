@@ -129,7 +129,6 @@ fn sentinel_profiles_compile_binder_clean_queries() {
     let (paths, problems) = siemc::rule::collect_rule_paths(&[corpus]);
     assert!(problems.is_empty());
     let dir = common::temp_dir("profiles-oracle");
-    let asim = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/asim-parsers.json");
     let mut report = Vec::new();
     let mut failures = Vec::new();
     for profile in siemc::mapping::profile::PROFILES
@@ -139,19 +138,8 @@ fn sentinel_profiles_compile_binder_clean_queries() {
         let mapping = Mapping::for_profile(profile);
         let compiler = Compiler::new(Target::Kql, mapping, siemc::backend::Templates::embedded());
         let figures = compile_corpus(&compiler, &paths);
-        // The profile's tables as Microsoft's parser declares them; its parser functions
-        // (ASIM) are declared as functions from asim-parsers.json, not as tables.
-        let mut tables: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&profile.schema().to_json()).unwrap();
-        for function in profile.functions {
-            tables.remove(*function);
-        }
-        let schema_file = dir.join(format!("{}.json", profile.name));
-        std::fs::write(&schema_file, serde_json::Value::Object(tables).to_string()).unwrap();
-        let mut arguments: Vec<&Path> = vec![&schema_file];
-        if !profile.functions.is_empty() {
-            arguments.push(&asim);
-        }
+        let arguments = common::oracle_schema_arguments(profile, &profile.schema(), &dir);
+        let arguments: Vec<&Path> = arguments.iter().map(PathBuf::as_path).collect();
         let verdicts = common::run_oracle("kusto-analyze.js", &arguments, &figures.compiled);
         assert_eq!(verdicts.len(), figures.compiled.len());
         let mut binder_errors = 0;

@@ -1,6 +1,6 @@
 //! Conformance with Sigma's taxonomy appendix (`../shared/reference/sigma-specification/
 //! specification/sigma-appendix-taxonomy.md`, needs `../shared`): the project's list of its
-//! logsources (`tests/fixtures/taxonomy/logsources.txt`, which the README's coverage table is
+//! logsources (`mappings/sigma-taxonomy-logsources.txt`, which the README's coverage table is
 //! generated from) is the appendix's, and every logsource the KQL mapping places lands in a
 //! real table of `../shared/schemas/sentinel-tables-2024.json` with real columns.
 //!
@@ -53,7 +53,7 @@ fn appendix_logsources() -> Vec<Vec<(String, String)>> {
 #[ignore = "needs ../shared; run with --ignored"]
 fn the_project_list_is_the_appendix() {
     let list = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/taxonomy/logsources.txt"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/sigma-taxonomy-logsources.txt"),
     )
     .unwrap();
     let appendix = appendix_logsources();

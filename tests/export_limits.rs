@@ -562,7 +562,7 @@ fn attack_tags_give_every_required_tactic() {
         SENTINEL,
         &BASE.replace(
             "[attack.initial-access, attack.t1078.004]",
-            "[attack.t9999, attack.initial_access, attack.g0016, cve.2023-1234]",
+            "[attack.t9999, attack.initial-acess, attack.g0016, cve.2023-1234]",
         ),
     );
     let warnings: Vec<(&str, &str)> = outcome
@@ -574,11 +574,24 @@ fn attack_tags_give_every_required_tactic() {
         warnings,
         [
             ("export-unknown-technique", "attack.t9999"),
-            ("export-unknown-attack-tag", "attack.initial_access")
+            ("export-unknown-attack-tag", "attack.initial-acess")
         ]
     );
     assert!(outcome.diagnostics.iter().all(|d| !d.is_error()));
     assert_eq!(sentinel_rule(&outcome).relevant_techniques, ["T9999"]);
+    // The underscore spelling of older rules names the same tactic (`check` suggests the rename).
+    let outcome = export_text(
+        SENTINEL,
+        &BASE.replace(
+            "[attack.initial-access, attack.t1078.004]",
+            "[attack.initial_access, attack.defense_evasion]",
+        ),
+    );
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    assert_eq!(
+        sentinel_rule(&outcome).tactics,
+        ["InitialAccess", "DefenseEvasion"]
+    );
 }
 
 #[test]

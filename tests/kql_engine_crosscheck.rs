@@ -8,80 +8,23 @@
 
 mod common;
 
+use common::kql_engine::{
+    duckdb_type, event_row, python, referenced_fields, run_engine, table_rows,
+};
 use serde_json::{Map, Value, json};
 use siemc::backend::kql;
 use siemc::eval::{self, Event};
 use siemc::filter::Filters;
 use siemc::ir::Expr;
-use siemc::mapping::{ColumnType, Mapping, SentinelSchema, Target};
+use siemc::mapping::{Mapping, SentinelSchema, Target};
 use siemc::testcases::collect_rule_tests;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-
-fn duckdb_type(kind: Option<ColumnType>, dotted: bool) -> &'static str {
-    match kind {
-        Some(ColumnType::Int | ColumnType::Long) => "BIGINT",
-        Some(ColumnType::Real) => "DOUBLE",
-        Some(ColumnType::Bool) => "BOOLEAN",
-        Some(ColumnType::Dynamic) => "JSON",
-        None if dotted => "JSON",
-        _ => "VARCHAR",
-    }
-}
-
-/// `{"a": {"b": 1}}` → `[("a.b", 1)]`; arrays stay values.
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                flatten(&path, inner, out);
-            }
-        }
-        other => out.push((prefix.to_string(), other.clone())),
-    }
-}
-
-fn cell(kind: &str, value: Option<&Value>) -> Value {
-    match (kind, value) {
-        ("VARCHAR", None) => json!(""),
-        ("VARCHAR", Some(Value::String(s))) => json!(s),
-        ("VARCHAR", Some(Value::Null)) => json!(""),
-        ("VARCHAR", Some(other)) => json!(other.to_string()),
-        ("JSON", Some(v)) => json!(v.to_string()),
-        ("BIGINT" | "DOUBLE", Some(Value::String(s))) => {
-            s.trim().parse::<f64>().map_or(Value::Null, |n| json!(n))
-        }
-        (_, Some(v)) => v.clone(),
-        (_, None) => Value::Null,
-    }
-}
-
-fn referenced_fields(expr: &Expr) -> Vec<String> {
-    let mut fields = Vec::new();
-    for predicate in expr.predicates() {
-        fields.extend(predicate.field.clone());
-        if let siemc::ir::Matcher::FieldRef { other, .. } = &predicate.matcher {
-            fields.push(other.clone());
-        }
-    }
-    fields
-}
 
 #[test]
 fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join(".venv/bin/python");
-    assert!(
-        python.is_file(),
-        "the KQL engine is not installed: run `python3 -m venv .venv && .venv/bin/pip install -r tests/kql_engine/requirements.txt` (scripts/test.sh does)"
-    );
+    let python = python();
     let mut diagnostics = Vec::new();
     let (suite, problems) = collect_rule_tests(
         &[
@@ -137,15 +80,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
             let row = event_row(&mapping, entry, schema, &table, event, &mut columns);
             rows_by_column.push(row);
         }
-        let rows: Vec<Vec<Value>> = rows_by_column
-            .iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .map(|(name, kind)| cell(kind, row.get(name)))
-                    .collect()
-            })
-            .collect();
+        let rows = table_rows(&columns, &rows_by_column);
         // One file may hold several rules with tests.
         let id = format!(
             "{}#{}",
@@ -166,7 +101,7 @@ fn duckdb_kql_selects_exactly_the_events_the_evaluator_matches() {
         "expected the fixtures and the Storm-0558 pack, got {}",
         cases.len()
     );
-    let results = run_engine(&python, root, &cases);
+    let results = run_engine(&python, &cases);
     let agreed = compare_answers(results, "selected", &expected, "rules with tests");
     assert!(agreed > 0);
 }
@@ -215,74 +150,13 @@ fn compare_answers<T: PartialEq + std::fmt::Debug + serde::de::DeserializeOwned>
     agreed
 }
 
-/// Sends the cases to the duckdb-kql script and returns its result lines.
-fn run_engine(python: &Path, root: &Path, cases: &[Value]) -> Vec<Value> {
-    let mut child = Command::new(python)
-        .arg(root.join("tests/kql_engine/crosscheck.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let input: String = cases.iter().map(|c| c.to_string() + "\n").collect();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(output.status.success(), "the engine script failed");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
 /// A table's columns (name → DuckDB type) and rows.
 type TableRows = (BTreeMap<String, &'static str>, Vec<Map<String, Value>>);
-
-/// The row of an event in a member's table: Sigma names turned into that table's columns.
-fn event_row(
-    mapping: &Mapping,
-    entry: &siemc::mapping::SourceEntry,
-    schema: &SentinelSchema,
-    table: &str,
-    event: &Value,
-    columns: &mut BTreeMap<String, &'static str>,
-) -> Map<String, Value> {
-    let mut flat = Vec::new();
-    flatten("", event, &mut flat);
-    let mut row = Map::new();
-    for (path, value) in flat {
-        let target = mapping.field_name(entry, &path);
-        let mut segments = target.split('.');
-        let column = segments.next().unwrap_or(&target).to_string();
-        let rest: Vec<&str> = segments.collect();
-        let kind = duckdb_type(schema.column_type(table, &column), !rest.is_empty());
-        columns.entry(column.clone()).or_insert(kind);
-        if rest.is_empty() {
-            row.insert(column, value);
-        } else {
-            let mut slot = row.entry(column).or_insert_with(|| json!({}));
-            for segment in rest {
-                slot = slot
-                    .as_object_mut()
-                    .expect("nested object")
-                    .entry(segment)
-                    .or_insert_with(|| json!({}));
-            }
-            *slot = value;
-        }
-    }
-    row
-}
 
 #[test]
 fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join(".venv/bin/python");
-    assert!(
-        python.is_file(),
-        "the KQL engine is not installed: run scripts/test.sh"
-    );
+    let python = python();
     let mut diagnostics = Vec::new();
     let (suite, _) = collect_rule_tests(
         &[
@@ -409,10 +283,7 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
                     json!({
                         "table": table,
                         "columns": columns.iter().map(|(n, k)| json!([n, k])).collect::<Vec<_>>(),
-                        "rows": rows
-                            .iter()
-                            .map(|row| columns.iter().map(|(n, k)| cell(k, row.get(n))).collect::<Vec<_>>())
-                            .collect::<Vec<_>>(),
+                        "rows": table_rows(columns, rows),
                     })
                 })
                 .collect();
@@ -424,6 +295,6 @@ fn duckdb_kql_raises_the_alerts_the_evaluator_raises() {
         "the correlation fixtures and the pack's rule, got {}",
         cases.len()
     );
-    let results = run_engine(&python, root, &cases);
+    let results = run_engine(&python, &cases);
     compare_answers(results, "rows", &expected, "correlation test cases");
 }

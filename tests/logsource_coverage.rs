@@ -1,5 +1,5 @@
 //! The README's logsource coverage table: every logsource of Sigma's taxonomy appendix
-//! (`tests/fixtures/taxonomy/logsources.txt`), where the built-in mappings place it in each
+//! (`mappings/sigma-taxonomy-logsources.txt`), where the built-in mappings place it in each
 //! target, and what is refused. The table is generated from the mappings; this fails when it is
 //! out of date: `SIEMC_UPDATE_README=1 cargo test --test logsource_coverage` rewrites it.
 
@@ -10,7 +10,7 @@ use siemc::mapping::coverage::{coverage, coverage_markdown, parse_logsource_list
 use std::path::Path;
 
 fn taxonomy() -> Vec<Vec<(String, String)>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/taxonomy/logsources.txt");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/sigma-taxonomy-logsources.txt");
     parse_logsource_list(&std::fs::read_to_string(path).unwrap())
 }
 

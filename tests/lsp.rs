@@ -258,7 +258,7 @@ detection:
         Image|endswith: '\\whoami.exe'
         CommandLine|contains: '/all'
     condition: selection
-tags: [attack.t1033, 'Ünï😀', attack.privilege_escalation]
+tags: [attack.t1033, 'Ünï😀', attack.privilege-escalaton]
 level: high
 ";
 
@@ -302,12 +302,12 @@ fn diagnostics_hover_completion_actions_and_queries() {
         .unwrap();
     assert_eq!(
         tactic["range"]["start"],
-        position_of(RULE, "tags:", "attack.privilege_escalation")
+        position_of(RULE, "tags:", "attack.privilege-escalaton")
     );
     assert_eq!(
         tactic["range"]["end"]["character"].as_u64().unwrap()
             - tactic["range"]["start"]["character"].as_u64().unwrap(),
-        27
+        26
     );
     assert!(
         tactic["message"]

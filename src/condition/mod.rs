@@ -7,7 +7,7 @@
 
 mod parse;
 
-pub use parse::{MAX_NESTING, parse_condition};
+pub use parse::{MAX_NESTING, grammar_verdict, parse_condition};
 
 use crate::diagnostic::Span;
 
@@ -28,6 +28,22 @@ pub enum Condition {
         selections: Vec<String>,
         span: Span,
     },
+}
+
+impl Condition {
+    /// Every search identifier the condition uses (by name or through `1 of` / `all of`).
+    pub fn selection_names<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Condition::And(items) | Condition::Or(items) => {
+                items.iter().for_each(|c| c.selection_names(out))
+            }
+            Condition::Not(inner) => inner.selection_names(out),
+            Condition::Selection { name, .. } => out.push(name),
+            Condition::Quantified { selections, .. } => {
+                out.extend(selections.iter().map(String::as_str))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,15 @@ pub const MAX_NESTING: usize = 64;
 #[grammar = "../grammar/condition.pest"]
 struct ConditionParser;
 
+/// The bare grammar's verdict on `text` (pest's message on failure), before any diagnosis: for
+/// `tests/parser_budget.rs`, which bounds the grammar's work with pest's call limit.
+#[doc(hidden)]
+pub fn grammar_verdict(text: &str) -> Result<(), String> {
+    ConditionParser::parse(Rule::condition, text)
+        .map(|_| ())
+        .map_err(|error| error.variant.message().into_owned())
+}
+
 /// Maps offsets inside the condition text to spans in the file. Exact when the condition is
 /// written verbatim in the file (plain or simple quotes); otherwise every span is the whole value.
 struct SpanMap {

@@ -286,6 +286,13 @@ impl Diagnostics {
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
     }
+
+    /// Removes and returns the diagnostics from index `at` on.
+    pub fn split_off(&mut self, at: usize) -> Diagnostics {
+        Diagnostics {
+            items: self.items.split_off(at),
+        }
+    }
 }
 
 impl IntoIterator for Diagnostics {

@@ -186,7 +186,7 @@ fn position_matches(value: &str, other: &str, position: Position, cased: bool) -
     let (value, other) = if cased {
         (value.to_string(), other.to_string())
     } else {
-        (value.to_lowercase(), other.to_lowercase())
+        (fold_case(value), fold_case(other))
     };
     match position {
         Position::Exact => value == other,
@@ -196,6 +196,16 @@ fn position_matches(value: &str, other: &str, position: Position, cased: bool) -
     }
 }
 
+/// Case-insensitive text: each character by itself to its simple lowercase form, as query
+/// engines lower text (KQL's `tolower()`; duckdb-kql's `=~` and `contains`).
+/// `str::to_lowercase` is not that: it lowers `Σ` to `ς` at the end of a word (so
+/// `contains 'Σ'` would miss `ΑΣ`) and `İ` to two characters (so `?` would miss it).
+fn fold_case(text: &str) -> String {
+    text.chars()
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .collect()
+}
+
 /// Sigma glob matching: the whole text against `*` (any run) and `?` (one character).
 pub fn glob_matches(pattern: &Pattern, text: &str, cased: bool) -> bool {
     enum Token {
@@ -203,13 +213,7 @@ pub fn glob_matches(pattern: &Pattern, text: &str, cased: bool) -> bool {
         Any,
         One,
     }
-    let fold = |s: &str| {
-        if cased {
-            s.to_string()
-        } else {
-            s.to_lowercase()
-        }
-    };
+    let fold = |s: &str| if cased { s.to_string() } else { fold_case(s) };
     let mut tokens = Vec::new();
     for part in &pattern.parts {
         match part {

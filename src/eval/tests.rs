@@ -151,6 +151,28 @@ fn cased_matching() {
     ));
 }
 
+/// Found by tests/eval_kql_differential.rs: whole-string lowercasing turned a word-final `Σ`
+/// into `ς` and `İ` into two characters, so these events did not match, while the KQL query
+/// (duckdb-kql, per character) selected them.
+#[test]
+fn case_folding_is_per_character() {
+    assert!(matches(
+        &sel("    F|contains: 'Σ'\n"),
+        json!({"F": "中ßΣ "})
+    ));
+    assert!(matches(
+        &sel("    F|endswith: ' -encΣ?'\n"),
+        json!({"F": " -ENCσÉ"})
+    ));
+    assert!(matches(&sel("    F: 'a?b'\n"), json!({"F": "aİb"})));
+    assert!(matches(&sel("    F: 'ΑΣ'\n"), json!({"F": "ασ"})));
+    assert!(matches(
+        &sel("    F|fieldref|endswith: G\n"),
+        json!({"F": "ΟΔΟΣ", "G": "οσ"})
+    ));
+    // Different letters stay different.
+    assert!(!matches(&sel("    F: 'σ'\n"), json!({"F": "ς"})));
+}
 #[test]
 fn regular_expressions_with_flags() {
     assert!(matches(&sel("    F|re: 'a.c'\n"), json!({"F": "xxabcxx"})));

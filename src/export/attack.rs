@@ -78,7 +78,9 @@ pub fn read_attack_tags(rule: &Rule, diagnostics: &mut Vec<Diagnostic>) -> Attac
         let Some(name) = tag.value.strip_prefix("attack.") else {
             continue;
         };
-        let name = name.to_ascii_lowercase();
+        // `credential_access`: the underscore spelling of older Sigma rules names the same
+        // tactic (`check` suggests the rename).
+        let name = name.to_ascii_lowercase().replace('_', "-");
         if let Some(index) = TACTICS
             .iter()
             .position(|(tag, _)| *tag == name && !tag.is_empty())

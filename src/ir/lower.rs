@@ -96,6 +96,26 @@ fn lower_detection(
     if !diagnostics.is_empty() || conditions.is_empty() {
         return Err(diagnostics);
     }
+    let mut used = Vec::new();
+    conditions.iter().for_each(|c| c.selection_names(&mut used));
+    for selection in selections {
+        if matches!(selection.body, SelectionBody::Empty)
+            && used.contains(&selection.name.value.as_str())
+        {
+            diagnostics.push(
+                Diagnostic::error(
+                    "empty-selection",
+                    format!("selection `{}` is empty", selection.name.value),
+                )
+                .in_file(file)
+                .at(selection.span, "nothing to match")
+                .with_help("give the selection a field map or a list of keywords, or take it out of the condition"),
+            );
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
     let exprs = conditions
         .iter()
         .map(|c| condition_expr(c, &lowered_selections))
@@ -207,6 +227,8 @@ impl Lowerer<'_> {
                 }
                 ok.then(|| Expr::or(alternatives))
             }
+            // Refused where a condition uses it (`lower_detection`); otherwise never read.
+            SelectionBody::Empty => None,
         }
     }
 
@@ -439,25 +461,29 @@ impl Lowerer<'_> {
             self.diagnostics.push(d);
             return None;
         }
-        let mut predicates = Vec::new();
+        // One alternative per value: a value that a modifier expands (windash, base64offset)
+        // matches when any of its variants does, so `|all` ANDs the values, never the variants.
+        let mut alternatives = Vec::new();
         let mut ok = true;
         for node in &matcher.values {
             match self.value_predicates(matcher, &plan, field.as_deref(), node) {
-                Some(items) => predicates.extend(items),
+                Some(mut variants) => {
+                    if field.is_none() {
+                        // The keyword map form (`'|all': [...]`): keywords match anywhere.
+                        variants = variants.into_iter().map(keyword_contains).collect();
+                    }
+                    alternatives.push(Expr::or(variants));
+                }
                 None => ok = false,
             }
         }
         if !ok {
             return None;
         }
-        if field.is_none() {
-            // The keyword map form (`'|all': [...]`): keywords match anywhere in the event.
-            predicates = predicates.into_iter().map(keyword_contains).collect();
-        }
         let combined = if plan.all {
-            Expr::and(predicates)
+            Expr::and(alternatives)
         } else {
-            Expr::or(predicates)
+            Expr::or(alternatives)
         };
         Some(if plan.neq {
             Expr::negate(combined)
@@ -609,6 +635,12 @@ impl Lowerer<'_> {
             {
                 Working::Text(parse_sigma_string(&scalar.text, plan.expand))
             }
+            // Sigma compares values as strings: an integer written other than in plain decimal
+            // (`0x100`, `007`, `+5`) is the text the event holds, not the number YAML reads.
+            // Plain decimal integers stay numbers, for numeric columns and comparisons.
+            ScalarValue::Int(i) if scalar.text.trim() != i.to_string() => {
+                Working::Text(parse_sigma_string(scalar.text.trim(), plan.expand))
+            }
             ScalarValue::Int(_) | ScalarValue::Float(_) => {
                 Working::Number(number_of(&scalar.text, &value)?)
             }
@@ -658,6 +690,20 @@ impl Lowerer<'_> {
                     let mut out = Vec::new();
                     for v in &values {
                         let bytes = self.literal_bytes(v, modifier)?;
+                        if bytes.is_empty() {
+                            // No encoded fragment exists to search for; an empty OR would be
+                            // a rule that never matches (found by fuzzing, compile_generated).
+                            let d = self
+                                .error(
+                                    "empty-encoded-value",
+                                    "`base64offset` of an empty value has no encoded form to search for".into(),
+                                    modifier.span,
+                                    "this encoding",
+                                )
+                                .with_help("give the text the encoded command line contains, e.g. `CommandLine|base64offset|contains: 'IEX'`");
+                            self.diagnostics.push(d);
+                            return None;
+                        }
                         out.extend(
                             base64_offsets(&bytes)
                                 .into_iter()

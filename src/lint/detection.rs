@@ -3,7 +3,7 @@
 //! literally, stray spaces, keywords that were meant as fields).
 
 use super::{lints, sub_span};
-use crate::condition::{Condition, parse_condition};
+use crate::condition::parse_condition;
 use crate::diagnostic::Diagnostic;
 use crate::rule::{FieldMatcher, Modifier, Rule, SelectionBody};
 use crate::yaml::{Node, ScalarValue};
@@ -109,6 +109,15 @@ lints! { Detection;
     /// Example: `CommandLine|wide: 'IEX'` (write `CommandLine|wide|base64offset|contains: 'IEX'`)
     ENCODING_NEEDS_BASE64 = "encoding-needs-base64", Error;
 
+    /// `base64offset` of an empty value.
+    ///
+    /// Why: the empty text has no base64 fragment that appears in an encoded string, so there
+    /// is nothing to search for; the rule would never match (or, written as `contains ''`,
+    /// always). Give the text the encoded data contains.
+    ///
+    /// Example: `CommandLine|base64offset|contains: ''`
+    EMPTY_ENCODED_VALUE = "empty-encoded-value", Error;
+
     /// `|all` on a single value.
     ///
     /// Why: `all` only changes a list's OR into AND; with one value it does nothing, which
@@ -210,7 +219,7 @@ pub fn check(rule: &Rule, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter_map(|s| match &s.body {
             SelectionBody::FieldMaps(maps) => Some(maps),
-            SelectionBody::Keywords(_) => None,
+            SelectionBody::Keywords(_) | SelectionBody::Empty => None,
         })
         .flatten()
         .flat_map(|map| &map.matchers)
@@ -233,6 +242,7 @@ pub fn check(rule: &Rule, out: &mut Vec<Diagnostic>) {
                     matcher_checks(rule, matcher, out);
                 }
             }
+            SelectionBody::Empty => {}
         }
     }
 }
@@ -244,19 +254,21 @@ fn unused_selections(rule: &Rule, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|s| s.name.value.as_str())
         .collect();
-    let mut used: HashSet<String> = HashSet::new();
+    let mut asts = Vec::new();
     for condition in &rule.detection.conditions {
         // A condition that does not parse is the lowering stage's diagnostic.
         let Ok(ast) = parse_condition(&rule.file, condition, &names) else {
             return;
         };
-        collect_used(&ast, &mut used);
+        asts.push(ast);
     }
+    let mut used = Vec::new();
+    asts.iter().for_each(|ast| ast.selection_names(&mut used));
     if rule.detection.conditions.is_empty() {
         return;
     }
     for selection in &rule.detection.selections {
-        if !used.contains(&selection.name.value) {
+        if !used.contains(&selection.name.value.as_str()) {
             out.push(
                 UNUSED_SELECTION
                     .at(
@@ -273,19 +285,6 @@ fn unused_selections(rule: &Rule, out: &mut Vec<Diagnostic>) {
                     ),
             );
         }
-    }
-}
-
-fn collect_used(condition: &Condition, used: &mut HashSet<String>) {
-    match condition {
-        Condition::And(items) | Condition::Or(items) => {
-            items.iter().for_each(|c| collect_used(c, used))
-        }
-        Condition::Not(inner) => collect_used(inner, used),
-        Condition::Selection { name, .. } => {
-            used.insert(name.clone());
-        }
-        Condition::Quantified { selections, .. } => used.extend(selections.iter().cloned()),
     }
 }
 

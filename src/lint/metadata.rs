@@ -108,6 +108,15 @@ lints! { Metadata;
     /// Example: `attack.privilege_escalation` (write `attack.privilege-escalation`).
     UNKNOWN_ATTACK_TACTIC = "unknown-attack-tactic", Error;
 
+    /// An ATT&CK tactic written with underscores (`attack.credential_access`), the spelling
+    /// Sigma used before the tags appendix settled on hyphens.
+    ///
+    /// Why: the tactic is unambiguous, so siemc reads it (export lists it, coverage counts it);
+    /// tools that match tags literally miss it. The fix renames it.
+    ///
+    /// Example: `attack.credential_access` (write `attack.credential-access`).
+    LEGACY_ATTACK_TACTIC = "legacy-attack-tactic", Warning;
+
     /// An ATT&CK technique tag with a malformed id: a technique is `t` and four digits, a
     /// sub-technique adds `.` and three digits.
     ///
@@ -520,6 +529,15 @@ fn tags(file: &Arc<SourceFile>, tags: &[Spanned<String>], out: &mut Vec<Diagnost
                 AttackValue::Tactic(name) => {
                     tactics_present.insert(name);
                 }
+                AttackValue::LegacyTactic(name) => {
+                    tactics_present.insert(name);
+                    out.push(
+                        LEGACY_ATTACK_TACTIC
+                            .at(file, tag.span, format!("`{value}` is the underscore spelling of the tactic `{name}`"), "old spelling")
+                            .with_help(format!("write `attack.{name}`"))
+                            .with_scalar_replacement(tag.span, &format!("attack.{name}")),
+                    );
+                }
                 AttackValue::OtherId => {}
                 AttackValue::MalformedId => out.push(
                     INVALID_ATTACK_ID
@@ -624,6 +642,8 @@ enum AttackValue<'a> {
     Tactic(&'a str),
     OtherId,
     MalformedId,
+    /// A tactic spelled with underscores (`credential_access`).
+    LegacyTactic(&'static str),
     Unknown,
 }
 
@@ -631,7 +651,17 @@ fn attack_value(value: &str) -> AttackValue<'_> {
     if let Some((sigma, _)) = TACTICS.iter().find(|(sigma, _)| *sigma == value) {
         return AttackValue::Tactic(sigma);
     }
+    if let Some((sigma, _)) = TACTICS
+        .iter()
+        .find(|(sigma, _)| value.contains('_') && *sigma == value.replace('_', "-"))
+    {
+        return AttackValue::LegacyTactic(sigma);
+    }
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    // `attack.11136.001`: an id without its letter is a malformed technique, not a tactic.
+    if value.starts_with(|c: char| c.is_ascii_digit()) {
+        return AttackValue::MalformedId;
+    }
     if let Some(rest) = value.strip_prefix('t')
         && rest.starts_with(|c: char| c.is_ascii_digit())
     {

@@ -383,7 +383,12 @@ impl Linter {
             document_starts: loaded.yaml.iter().map(|d| d.root.span.start).collect(),
             ..FileReport::default()
         };
-        let mut diagnostics: Vec<Diagnostic> = loaded.diagnostics.iter().cloned().collect();
+        let mut diagnostics: Vec<Diagnostic> = loaded
+            .diagnostics
+            .iter()
+            .chain(loaded.metadata.iter())
+            .cloned()
+            .collect();
         for document in &loaded.yaml {
             structure::check_document(file, &document.root, &mut diagnostics);
         }

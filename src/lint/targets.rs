@@ -24,6 +24,16 @@ lints! { Targets;
     /// Example: `logsource: {product: acme, service: vpn}` with only the built-in mappings.
     UNMAPPED_LOGSOURCE = "unmapped-logsource", Warning;
 
+    /// A log source value (`product`, `category` or `service`) that no mapping of any profile
+    /// and no name of Sigma's taxonomy knows: usually a misspelling (`proces_creation`).
+    ///
+    /// Why: no entry can serve it, and falling back to a broader entry (all of `product:
+    /// windows`) would print a query far broader than the rule. The help names the nearest
+    /// known value; for a log source of your own, add a mapping entry with `--mapping`.
+    ///
+    /// Example: `logsource: {product: windows, category: proces_creation}`
+    UNKNOWN_LOGSOURCE = "unknown-logsource", Error;
+
     /// A value uses an `|expand` placeholder (`%admins%`) that the target's mapping does not
     /// define.
     ///

@@ -1,7 +1,7 @@
 //! Logsource coverage: where each logsource of a list lands in the built-in mappings.
 //!
 //! Takes: logsources as `key: value, key: value` lines (the taxonomy list in
-//! `tests/fixtures/taxonomy/logsources.txt`). Gives: per logsource, the KQL table (and row
+//! `mappings/sigma-taxonomy-logsources.txt`). Gives: per logsource, the KQL table (and row
 //! filter) and the SPL base search the built-in mappings choose, by the same lookup the
 //! compiler uses, or nothing where the compiler refuses the logsource; and that as the
 //! Markdown table of the README (a test regenerates and compares it).
@@ -151,9 +151,9 @@ mod tests {
         let kql = rows[0].kql.as_ref().unwrap();
         assert!(kql.source.starts_with("SecurityEvent"), "{kql:?}");
         assert_eq!(kql.via, None);
-        // A less specific entry places it: the table says which.
+        // A catch-all entry places it: the table says which.
         let via = rows[1].spl.as_ref().unwrap().via.as_deref();
-        assert_eq!(via, Some("{product: cisco}"));
+        assert_eq!(via, Some("{product: cisco, service: *}"));
         assert_eq!(rows[2].kql, None);
         assert_eq!(rows[2].spl, None);
     }

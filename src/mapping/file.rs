@@ -44,11 +44,16 @@ pub struct SourceEntry {
     pub function: bool,
     /// SPL: the CIM data model node the rule is searched in with `tstats`.
     pub datamodel: Option<String>,
+    /// KQL: the column that holds a Windows event's EventData: a field the entry does not
+    /// rename and the table has no column for is read from it (`EventData.Name` of a dynamic
+    /// column; `EventData/Name`, the `<Data Name="Name">` element, of an XML string column).
+    pub event_data: Option<String>,
     pub fields: HashMap<String, String>,
     /// Like [`MappingFile::keyed_fields`], for this source only.
     pub keyed_fields: HashMap<String, HashMap<String, String>>,
     /// Sigma fields whose values are spelled differently in the target:
-    /// `value_fields: {Initiated: {column: NetworkDirection, values: {'true': Outbound}}}`.
+    /// `value_fields: {Initiated: {column: NetworkDirection, values: {'true': Outbound}}}`; a
+    /// value may stand for several (`{'true': [ConnectionSuccess, ConnectionFailed]}`).
     pub value_fields: HashMap<String, ValueField>,
     pub span: Span,
 }
@@ -58,8 +63,8 @@ pub struct SourceEntry {
 #[derive(Debug, Clone)]
 pub struct ValueField {
     pub column: String,
-    /// Sigma value (lower case) → target value.
-    pub values: HashMap<String, String>,
+    /// Sigma value (lower case) → the target values that mean it (any of them).
+    pub values: HashMap<String, Vec<String>>,
 }
 
 /// A CIM data model node: its fields and the `by` fields of the `tstats` over it.
@@ -88,7 +93,36 @@ pub struct CustomTable {
     pub span: Span,
 }
 
+/// The logsource value of a mapping entry that serves every value of its key (and its absence).
+pub const ANY_VALUE: &str = "*";
+
 impl SourceEntry {
+    /// Whether this entry serves a log source given as `(key, value)` pairs: it names every key
+    /// given, each with the same value (case-insensitive) or [`ANY_VALUE`].
+    pub fn serves(&self, keys: &[(&str, &str)]) -> bool {
+        let value_of = |key: &str| {
+            self.logsource
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        keys.iter().all(|(key, value)| {
+            value_of(key).is_some_and(|v| v == ANY_VALUE || v.eq_ignore_ascii_case(value))
+        }) && self
+            .logsource
+            .iter()
+            .all(|(key, value)| value == ANY_VALUE || keys.iter().any(|(k, _)| k == key))
+    }
+
+    /// How many of this entry's keys name one value (not [`ANY_VALUE`]): the more, the more
+    /// specific the entry.
+    pub fn exact_keys(&self) -> usize {
+        self.logsource
+            .iter()
+            .filter(|(_, value)| value != ANY_VALUE)
+            .count()
+    }
+
     pub fn describe(&self) -> String {
         let parts: Vec<String> = self
             .logsource
@@ -123,6 +157,65 @@ impl Reader<'_> {
                     "expected a string",
                 );
                 None
+            }
+        }
+    }
+
+    /// The pieces of a source entry that are pasted into every query as they are (the table
+    /// or function, the KQL row filter, the SPL base search, the data model) must be valid
+    /// where they go: a broken one would make every query of that source fail in the SIEM,
+    /// so it is refused here, on its own line, rather than reported as a siemc bug later.
+    fn check_fragments(&mut self, item: &Node, target: Option<Target>) {
+        let text_of = |key: &str| {
+            item.get(key)
+                .and_then(|node| node.as_str().map(|text| (node.span, text.to_string())))
+        };
+        for key in ["table", "function"] {
+            if let Some((span, name)) = text_of(key) {
+                let name = name.strip_suffix("()").unwrap_or(&name);
+                if !is_table_name(name) {
+                    self.error(
+                        span,
+                        format!("`{key}: {name}` is not a table or function name (letters, digits and `_`, starting with a letter or `_`)"),
+                        "not a name",
+                    );
+                }
+            }
+        }
+        if let Some((span, name)) = text_of("datamodel")
+            && !name.split('.').all(is_table_name)
+        {
+            self.error(
+                span,
+                format!("`datamodel: {name}` is not a data model name (`Model.Dataset`)"),
+                "not a data model name",
+            );
+        }
+        let fragment_error = |language: &str, diagnostics: &[Diagnostic]| {
+            diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .map(|d| format!("this {language} does not parse: {}", d.message))
+        };
+        if target == Some(Target::Kql)
+            && let Some((span, filter)) = text_of("filter")
+        {
+            let probe = Arc::new(SourceFile::new(
+                "<mapping filter>",
+                format!("T\n| where {filter}"),
+            ));
+            let diagnostics = crate::query::kql::syntax_diagnostics(&probe);
+            if let Some(message) = fragment_error("KQL filter expression", &diagnostics) {
+                self.error(span, message, "not a KQL expression");
+            }
+        }
+        if target == Some(Target::Spl)
+            && let Some((span, search)) = text_of("search")
+        {
+            let probe = Arc::new(SourceFile::new("<mapping search>", search));
+            let diagnostics = crate::query::spl::check_query(&probe, &Default::default());
+            if let Some(message) = fragment_error("SPL base search", &diagnostics) {
+                self.error(span, message, "not an SPL search");
             }
         }
     }
@@ -286,7 +379,22 @@ impl MappingFile {
                 match value.get(what).map(|n| (n, n.as_sequence())) {
                     Some((_, Some(items))) => items
                         .iter()
-                        .filter_map(|i| reader.string(i, what))
+                        .filter_map(|item| {
+                            let name = reader.string(item, what)?;
+                            // Printed bare after `where` and `by` of `tstats`.
+                            if name.split('.').all(is_table_name) {
+                                Some(name)
+                            } else {
+                                reader.error(
+                                    item.span,
+                                    format!(
+                                        "`{name}` is not a data model field name (`Node.field`)"
+                                    ),
+                                    "not a field name",
+                                );
+                                None
+                            }
+                        })
                         .collect(),
                     Some((node, None)) => {
                         reader.error(
@@ -442,6 +550,18 @@ impl MappingFile {
         let datamodel = item
             .get("datamodel")
             .and_then(|n| reader.string(n, "datamodel"));
+        let event_data = item
+            .get("event_data")
+            .and_then(|n| reader.string(n, "event_data"));
+        if let (Some(column), Some(node)) = (&event_data, item.get("event_data"))
+            && !is_table_name(column)
+        {
+            reader.error(
+                node.span,
+                format!("`event_data: {column}` is not a column name"),
+                "not a column",
+            );
+        }
         let fields = item
             .get("fields")
             .map(|n| reader.string_map(n, "fields"))
@@ -467,15 +587,30 @@ impl MappingFile {
                 );
                 continue;
             };
-            let values = value
+            let mut values = HashMap::new();
+            for (sigma, target) in value
                 .get("values")
-                .map(|n| reader.string_map(n, "values"))
+                .and_then(Node::as_mapping)
                 .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.to_lowercase(), v))
-                .collect();
+            {
+                let Some(sigma) = reader.string(sigma, "values") else {
+                    continue;
+                };
+                // One target value, or a list: the Sigma value is any of them.
+                let targets: Vec<String> = match target.as_sequence() {
+                    Some(items) => items
+                        .iter()
+                        .filter_map(|item| reader.string(item, "values"))
+                        .collect(),
+                    None => reader.string(target, "values").into_iter().collect(),
+                };
+                if !targets.is_empty() {
+                    values.insert(sigma.to_lowercase(), targets);
+                }
+            }
             value_fields.insert(field, ValueField { column, values });
         }
+        reader.check_fragments(item, target);
         match target {
             Some(Target::Kql) if table.is_none() => {
                 reader.error(
@@ -502,10 +637,84 @@ impl MappingFile {
             search,
             function,
             datamodel,
+            event_data,
             fields,
             keyed_fields,
             value_fields,
             span: item.span,
         })
+    }
+}
+
+/// A KQL table or function name, or a CIM data model part, as the backends print it (bare).
+fn is_table_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<(String, String)> {
+        let file = Arc::new(SourceFile::new("m.yml", text));
+        match MappingFile::parse(&file, None) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics
+                .iter()
+                .map(|d| {
+                    let span = d.primary_span().unwrap();
+                    (d.message.clone(), text[span.start..span.end].to_string())
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn pasted_fragments_must_be_valid_where_they_go() {
+        // Found by fuzzing (mapping_file): a base search with an unclosed quote made every
+        // search of its source fail siemc's own validator.
+        let found = errors(
+            "target: spl\nsources:\n  - logsource: {product: windows}\n    search: 'index=main source=\"WinEventLog'\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .0
+                .starts_with("this SPL base search does not parse")
+        );
+        assert_eq!(found[0].1, "'index=main source=\"WinEventLog'");
+
+        let found = errors(
+            "target: kql\nsources:\n  - logsource: {product: windows}\n    table: My Table\n    filter: EventID == (4688\n",
+        );
+        let messages: Vec<&str> = found.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(messages[0].starts_with("`table: My Table` is not a table or function name"));
+        assert!(messages[1].starts_with("this KQL filter expression does not parse"));
+        assert_eq!(found[1].1, "EventID == (4688");
+
+        let found = errors(
+            "target: spl\nsources:\n  - logsource: {product: windows}\n    datamodel: Endpoint.Pro cesses\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].0.contains("is not a data model name"));
+    }
+
+    #[test]
+    fn valid_fragments_load() {
+        assert_eq!(
+            errors(
+                "target: kql\nsources:\n  - logsource: {product: windows}\n    function: _Im_Dns()\n    filter: EventID == 4688 and Channel has \"Sysmon\"\n"
+            ),
+            Vec::new()
+        );
+        assert_eq!(
+            errors(
+                "target: spl\nsources:\n  - logsource: {product: windows}\n    search: 'index=main `sysmon` (EventCode=1 OR EventCode=4688)'\n"
+            ),
+            Vec::new()
+        );
     }
 }

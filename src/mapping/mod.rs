@@ -12,6 +12,7 @@ pub mod coverage;
 mod file;
 pub mod profile;
 mod schema;
+pub mod windows_fields;
 
 pub use file::{CustomTable, DataModel, MappingFile, SourceEntry};
 pub use profile::Profile;
@@ -177,14 +178,7 @@ impl Mapping {
                 }
             };
             match MappingFile::parse(&file, None) {
-                Ok(parsed) if parsed.target == target => {
-                    if !parsed.custom_tables.is_empty() {
-                        let mut schema = (*mapping.schema).clone();
-                        profile::declare_custom_tables(&mut schema, &parsed);
-                        mapping.schema = Arc::new(schema);
-                    }
-                    mapping.files.push(parsed)
-                }
+                Ok(parsed) if parsed.target == target => mapping.push_file(parsed),
                 Ok(_) => {}
                 Err(diagnostics) => errors.extend(diagnostics),
             }
@@ -194,6 +188,17 @@ impl Mapping {
         } else {
             Err(errors)
         }
+    }
+
+    /// Layers a parsed file of this mapping's target over the others (it wins); custom
+    /// tables it declares join the schema.
+    pub fn push_file(&mut self, parsed: MappingFile) {
+        if !parsed.custom_tables.is_empty() {
+            let mut schema = (*self.schema).clone();
+            profile::declare_custom_tables(&mut schema, &parsed);
+            self.schema = Arc::new(schema);
+        }
+        self.files.push(parsed)
     }
 
     /// The typed schema of this mapping's target tables (KQL).
@@ -237,6 +242,13 @@ impl Mapping {
     }
 
     /// [`Mapping::find_source_by_keys`] among the entries `eligible` accepts.
+    ///
+    /// An entry serves a log source when it names every key the log source gives (a rule's
+    /// `category` is never dropped to land in a broader `{product: ...}` entry: a misspelled or
+    /// unknown category must not widen the query to the whole product) and each of its values
+    /// equals the log source's, or is `'*'`: a catch-all the mapping declares for that key
+    /// (`{product: zeek, service: '*'}`), which also serves a log source without the key.
+    /// The entry with the most exact keys wins; among equals the later file, then the first entry.
     fn find_source_where(
         &self,
         keys: &[(&str, &str)],
@@ -245,14 +257,10 @@ impl Mapping {
         let mut best: Option<(usize, usize, &MappingFile, &SourceEntry)> = None;
         for (file_index, file) in self.files.iter().enumerate() {
             for entry in file.sources.iter().filter(|e| eligible(e)) {
-                let matches = entry.logsource.iter().all(|(key, value)| {
-                    keys.iter()
-                        .any(|(k, v)| k == key && v.eq_ignore_ascii_case(value))
-                });
-                if !matches {
+                if !entry.serves(keys) {
                     continue;
                 }
-                let specificity = entry.logsource.len();
+                let specificity = entry.exact_keys();
                 let better = match best {
                     None => true,
                     Some((best_specificity, best_file, _, _)) => {
@@ -323,34 +331,85 @@ impl Mapping {
         lowered: &LoweredRule,
     ) -> Result<MappedRule, Vec<Diagnostic>> {
         let Some((_, entry)) = self.find_source(rule) else {
-            let origins: Vec<String> = self.files.iter().map(|f| f.file.display_path()).collect();
-            return Err(vec![
-                Diagnostic::error(
-                    "unmapped-logsource",
-                    format!(
-                        "no {} mapping for logsource {}",
-                        self.target.name(),
-                        rule.logsource.describe()
-                    ),
-                )
-                .in_file(&rule.file)
-                .at(rule.logsource.span, "this log source")
-                .with_help(format!(
-                    "add the entry `- logsource: {}` with {} under `sources:` in a mapping file (`target: {}`) and pass it with --mapping; mappings searched: {}",
-                    rule.logsource.describe(),
-                    match self.target {
-                        Target::Kql => "`table: <the Sentinel table that holds these events>`",
-                        Target::Spl => "`search: '<the base search that selects these events>'`",
-                    },
-                    self.target.name(),
-                    origins.join(", ")
-                )),
-            ]);
+            return Err(vec![self.unplaced_logsource(rule)]);
         };
         if entry.datamodel.is_some() && self.target == Target::Spl {
             return self.map_to_datamodel(rule, lowered, entry);
         }
         self.map_with_entry(rule, lowered, entry)
+    }
+
+    /// Why no entry serves the rule's log source: a value that no mapping and no Sigma taxonomy
+    /// name knows but one is close to (a misspelling, `unknown-logsource`, with that name), or
+    /// a log source this mapping does not place (`unmapped-logsource`, with the profiles that do).
+    fn unplaced_logsource(&self, rule: &Rule) -> Diagnostic {
+        let logsource = &rule.logsource;
+        let given = [
+            ("product", &logsource.product),
+            ("category", &logsource.category),
+            ("service", &logsource.service),
+        ];
+        for (key, value) in given {
+            let Some(value) = value else { continue };
+            let known = known_logsource_values(key, &self.files);
+            if known.contains(&value.value.to_ascii_lowercase()) {
+                continue;
+            }
+            // A value near a known one is a misspelling; one near nothing is a log source of
+            // the user's own, which a mapping entry can place (`unmapped-logsource` below).
+            let mut candidates: Vec<&str> = known.iter().map(String::as_str).collect();
+            candidates.sort_unstable();
+            let Some(nearest) = crate::text::closest(&value.value, candidates) else {
+                continue;
+            };
+            return Diagnostic::error(
+                "unknown-logsource",
+                format!("unknown log source {key} `{}`", value.value),
+            )
+            .in_file(&rule.file)
+            .at(value.span, format!("no mapping knows this {key}"))
+            .with_help(format!("did you mean `{key}: {nearest}`?"))
+            .with_scalar_replacement(value.span, nearest);
+        }
+        let origins: Vec<String> = self.files.iter().map(|f| f.file.display_path()).collect();
+        let serving: Vec<&str> = profile::PROFILES
+            .iter()
+            .filter(|p| p.target == self.target && !std::ptr::eq(*p, self.profile))
+            .filter(|p| Mapping::for_profile(p).find_source(rule).is_some())
+            .map(|p| p.name)
+            .collect();
+        let mut help = format!(
+            "add the entry `- logsource: {}` with {} under `sources:` in a mapping file (`target: {}`) and pass it with --mapping; mappings searched: {}",
+            logsource.describe(),
+            match self.target {
+                Target::Kql => "`table: <the Sentinel table that holds these events>`",
+                Target::Spl => "`search: '<the base search that selects these events>'`",
+            },
+            self.target.name(),
+            origins.join(", ")
+        );
+        if !serving.is_empty() {
+            help = format!(
+                "the profiles {} place this log source (--profile); or {help}",
+                serving
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Diagnostic::error(
+            "unmapped-logsource",
+            format!(
+                "no {} mapping for logsource {} in profile `{}`",
+                self.target.name(),
+                logsource.describe(),
+                self.profile.name
+            ),
+        )
+        .in_file(&rule.file)
+        .at(logsource.span, "this log source")
+        .with_help(help)
     }
 
     /// The CIM data model, its fields and `summariesonly` (later files win).
@@ -588,16 +647,96 @@ impl Mapping {
             return self.map_values(rule, entry, &field, translated, predicate, placement);
         }
         if let Some(field) = predicate.field.take() {
-            let target = self.field_name(entry, &field);
+            let target = self.placed_name(entry, &field);
             self.check_placed(rule, entry, &field, &target, placement);
             predicate.field = Some(target);
         }
         if let Matcher::FieldRef { other, .. } = &mut predicate.matcher {
-            let target = self.field_name(entry, other);
+            let target = self.placed_name(entry, other);
             self.check_placed(rule, entry, &other.clone(), &target, placement);
             *other = target;
         }
         self.expand_predicate(rule, predicate)
+    }
+
+    /// A correlation's field (a `group-by` name or the aggregated `field`) in a member rule's
+    /// source: renamed like a detection field, and refused like one (`unmapped-field`, at
+    /// `span` of the correlation's `file`) where the source's table has no such column.
+    pub fn correlation_field(
+        &self,
+        member: &Rule,
+        field: &str,
+        file: &Arc<crate::diagnostic::SourceFile>,
+        span: crate::diagnostic::Span,
+    ) -> Result<String, Diagnostic> {
+        let entry = self
+            .find_source(member)
+            .map(|(_, entry)| entry)
+            .expect("a compiled member rule has a source");
+        let target = self.placed_name(entry, field);
+        let Some(table) = self.checked_table(entry) else {
+            return Ok(target);
+        };
+        if self.allow_unmapped || self.is_placed(table, &target) {
+            return Ok(target);
+        }
+        let renamed = if target == field {
+            String::new()
+        } else {
+            format!(" (mapped to `{target}`)")
+        };
+        let column = target.split('.').next().unwrap_or(&target);
+        let nearest = self.schema.nearest_columns(table, column, 3);
+        let nearest = if nearest.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "nearest columns of `{table}`: {}; ",
+                nearest
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        Err(Diagnostic::error(
+            "unmapped-field",
+            format!(
+                "correlation field `{field}`{renamed} has no column in `{table}`, the table of rule `{}` (profile {})",
+                member.meta.title.as_ref().map_or("?", |t| t.value.as_str()),
+                self.profile.name
+            ),
+        )
+        .in_file(file)
+        .at(span, format!("not in `{table}`"))
+        .with_help(format!(
+            "{nearest}map it with `fields: {{{field}: COLUMN}}` in a file passed with --mapping, or choose another --profile (see `siemc profiles`)"
+        )))
+    }
+
+    /// The target of a Sigma field in `entry`: its name after the mapping's renames; or, when
+    /// that is no column of the table and the entry reads Windows event data (`event_data`),
+    /// the field inside that column: `EventData.Name` of a dynamic column (WindowsEvent, every
+    /// EventData field), `EventData/Name` of an XML string column (SecurityEvent, a field the
+    /// Security-Auditing provider has).
+    fn placed_name(&self, entry: &SourceEntry, field: &str) -> String {
+        let target = self.field_name(entry, field);
+        let (Some(column), Some(table)) = (&entry.event_data, self.checked_table(entry)) else {
+            return target;
+        };
+        let plain = field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if target != field || !plain || self.is_placed(table, &target) {
+            return target;
+        }
+        match self.schema.column_type(table, column) {
+            Some(ColumnType::Dynamic) => format!("{column}.{field}"),
+            Some(ColumnType::String)
+                if windows_fields::provider_has(windows_fields::SECURITY_AUDITING, field) =>
+            {
+                format!("{column}/{field}")
+            }
+            _ => target,
+        }
     }
 
     /// Whether the schema knows the table of `entry` (KQL); only then can fields be checked.
@@ -609,6 +748,9 @@ impl Mapping {
     /// A target field is placed when it is a column of the table, or a property of one of
     /// its dynamic (or JSON string) columns.
     fn is_placed(&self, table: &str, target: &str) -> bool {
+        if let Some((column, _)) = target.split_once('/') {
+            return self.schema.column_type(table, column) == Some(ColumnType::String);
+        }
         let column = target.split('.').next().unwrap_or(target);
         match self.schema.column_type(table, column) {
             None => false,
@@ -702,15 +844,22 @@ impl Mapping {
             _ => None,
         };
         match value.and_then(|v| translated.values.get(&v.to_lowercase())) {
-            Some(target) => Ok(Expr::Predicate(Predicate {
-                field: Some(translated.column.clone()),
-                matcher: Matcher::Text {
-                    pattern: Pattern::literal(target.clone()),
-                    cased: false,
-                },
-                span: predicate.span,
-                origin: predicate.origin.clone(),
-            })),
+            Some(targets) => Ok(Expr::or(
+                targets
+                    .iter()
+                    .map(|target| {
+                        Expr::Predicate(Predicate {
+                            field: Some(translated.column.clone()),
+                            matcher: Matcher::Text {
+                                pattern: Pattern::literal(target.clone()),
+                                cased: false,
+                            },
+                            span: predicate.span,
+                            origin: predicate.origin.clone(),
+                        })
+                    })
+                    .collect(),
+            )),
             None => {
                 let table = entry.table.as_deref().unwrap_or_default();
                 let mut known: Vec<&str> = translated.values.keys().map(String::as_str).collect();
@@ -915,4 +1064,32 @@ impl Mapping {
                 .collect(),
         ))
     }
+}
+
+/// The values of one logsource key that some mapping or the Sigma taxonomy knows (lower case):
+/// the taxonomy appendix's log sources, every built-in profile's entries (both targets) and the
+/// given mapping files (a user's `--mapping`).
+fn known_logsource_values(key: &str, files: &[MappingFile]) -> HashSet<String> {
+    static TAXONOMY: &str = include_str!("../../mappings/sigma-taxonomy-logsources.txt");
+    let mut known: HashSet<String> = coverage::parse_logsource_list(TAXONOMY)
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .collect();
+    let builtin = profile::PROFILES
+        .iter()
+        .flat_map(|p| p.mapping_files().iter());
+    for file in builtin.chain(files) {
+        for entry in &file.sources {
+            known.extend(
+                entry
+                    .logsource
+                    .iter()
+                    .filter(|(k, v)| *k == key && v != file::ANY_VALUE)
+                    .map(|(_, v)| v.to_ascii_lowercase()),
+            );
+        }
+    }
+    known
 }

@@ -143,6 +143,10 @@ fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
 }
 
 /// Parses every YAML document of a file into typed documents.
+///
+/// Findings on metadata (`references:` left empty, a string where Sigma wants a list, a
+/// missing `title`) are left out: metadata does not change the query, so `compile`, `test` and
+/// `export` go on without them; `check` reports them ([`load_rule_file_with_yaml`]).
 pub fn load_rule_file(file: &Arc<SourceFile>) -> (Vec<RuleDocument>, Diagnostics) {
     let loaded = load_rule_file_with_yaml(file);
     (loaded.documents, loaded.diagnostics)
@@ -153,12 +157,16 @@ pub fn load_rule_file(file: &Arc<SourceFile>) -> (Vec<RuleDocument>, Diagnostics
 pub struct LoadedFile {
     pub documents: Vec<RuleDocument>,
     pub yaml: Vec<yaml::Document>,
+    /// What keeps a document from loading, or changes its meaning.
     pub diagnostics: Diagnostics,
+    /// Findings on metadata keys: the document still loads (the linter reports them).
+    pub metadata: Diagnostics,
 }
 
 /// Like [`load_rule_file`], keeping the YAML tree of each document.
 pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
     let (documents, mut diagnostics) = yaml::load_documents(file);
+    let mut metadata = Diagnostics::new();
     let mut rules = Vec::new();
     // A document with a YAML-level error (e.g. a duplicate key) is ambiguous: report, never compile.
     let yaml_errors: Vec<Span> = diagnostics
@@ -177,10 +185,12 @@ pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
         let mut loader = DocumentLoader {
             file,
             diagnostics: Diagnostics::new(),
+            metadata: Diagnostics::new(),
         };
         let loaded = loader.document(&document.root, document.index);
         let document_ok = !loader.diagnostics.has_errors();
         diagnostics.extend(loader.diagnostics);
+        metadata.extend(loader.metadata);
         if let (Some(rule), true) = (loaded, document_ok) {
             rules.push(rule);
         }
@@ -189,12 +199,15 @@ pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
         documents: rules,
         yaml: documents,
         diagnostics,
+        metadata,
     }
 }
 
 struct DocumentLoader<'a> {
     file: &'a Arc<SourceFile>,
     diagnostics: Diagnostics,
+    /// Findings on metadata keys, which do not keep the document from loading.
+    metadata: Diagnostics,
 }
 
 pub const METADATA_KEYS: &[&str] = &[
@@ -261,7 +274,11 @@ impl DocumentLoader<'_> {
                 "detection" => detection_node = Some(value),
                 "correlation" => correlation_node = Some(value),
                 "filter" => filter_node = Some(value),
-                k if METADATA_KEYS.contains(&k) => self.metadata_key(&mut meta, k, value),
+                k if METADATA_KEYS.contains(&k) => {
+                    let before = self.diagnostics.len();
+                    self.metadata_key(&mut meta, k, value);
+                    self.metadata.extend(self.diagnostics.split_off(before));
+                }
                 _ => meta
                     .custom
                     .push((Spanned::new(key_text.to_string(), key.span), value.clone())),
@@ -277,8 +294,11 @@ impl DocumentLoader<'_> {
                 .filter(root, index, meta, logsource_node, filter)
                 .map(|f| RuleDocument::Filter(Box::new(f)));
         }
-        if meta.title.is_none() {
+        let title_written = entries.iter().any(|(k, _)| k.as_str() == Some("title"));
+        if meta.title.is_none() && !title_written {
+            let before = self.diagnostics.len();
             self.missing_key(root, "title", "every Sigma rule needs a `title:`");
+            self.metadata.extend(self.diagnostics.split_off(before));
         }
         let logsource = match logsource_node {
             Some(node) => self.logsource(node),
@@ -364,15 +384,30 @@ impl DocumentLoader<'_> {
                 self.string(node, what).into_iter().collect()
             }
             _ => {
-                self.error(
+                let mut diagnostic = Diagnostic::error(
                     "wrong-type",
                     format!(
                         "`{what}` must be a list of strings, found {}",
                         node.kind_name()
                     ),
-                    node.span,
-                    "expected a list",
-                );
+                )
+                .in_file(self.file)
+                .at(node.span, "expected a list");
+                // A single string: the list of that one string is what was meant.
+                let written = self.file.text.get(node.span.start..node.span.end);
+                let quoted = |w: &str| w.starts_with(['\'', '"']);
+                let flow_safe = |w: &str| !w.contains([',', '[', ']', '{', '}', '#', '\n']);
+                if let (false, Some(_), Some(written)) = (node.is_null(), node.as_str(), written)
+                    && !written.starts_with(['|', '>'])
+                    && (quoted(written) || flow_safe(written))
+                {
+                    diagnostic = diagnostic.with_suggestion(
+                        node.span,
+                        format!("[{written}]"),
+                        format!("make it a list: `[{written}]`"),
+                    );
+                }
+                self.diagnostics.push(diagnostic);
                 Vec::new()
             }
         }
@@ -550,11 +585,9 @@ impl DocumentLoader<'_> {
 
     pub(super) fn selection(&mut self, name: Spanned<String>, node: &Node) -> Option<Selection> {
         let body = match &node.kind {
+            NodeKind::Mapping(entries) if entries.is_empty() => SelectionBody::Empty,
             NodeKind::Mapping(_) => SelectionBody::FieldMaps(vec![self.field_map(node)?]),
-            NodeKind::Sequence(items) if items.is_empty() => {
-                self.empty_selection(&name, node);
-                return None;
-            }
+            NodeKind::Sequence(items) if items.is_empty() => SelectionBody::Empty,
             NodeKind::Sequence(items) => {
                 if items.iter().all(|item| item.as_mapping().is_some()) {
                     let maps: Vec<FieldMap> = items
@@ -580,10 +613,7 @@ impl DocumentLoader<'_> {
                     return None;
                 }
             }
-            NodeKind::Scalar(_) if node.is_null() => {
-                self.empty_selection(&name, node);
-                return None;
-            }
+            NodeKind::Scalar(_) if node.is_null() => SelectionBody::Empty,
             NodeKind::Scalar(_) => SelectionBody::Keywords(vec![node.clone()]),
         };
         Some(Selection {
@@ -591,18 +621,6 @@ impl DocumentLoader<'_> {
             name,
             body,
         })
-    }
-
-    fn empty_selection(&mut self, name: &Spanned<String>, node: &Node) {
-        self.diagnostics.push(
-            Diagnostic::error(
-                "empty-selection",
-                format!("selection `{}` is empty", name.value),
-            )
-            .in_file(self.file)
-            .at(node.span.join(name.span), "nothing to match")
-            .with_help("give the selection a field map or a list of keywords, or remove it"),
-        );
     }
 
     fn field_map(&mut self, node: &Node) -> Option<FieldMap> {
@@ -978,20 +996,39 @@ mod tests {
     #[test]
     fn collects_every_error_of_a_document() {
         let text = "logsource: {product: windows}\ndetection:\n  sel:\n    A|contians: x\n    B|strtswith: y\n";
-        let (documents, diagnostics) = load(text);
-        assert!(documents.is_empty());
-        let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
+        let loaded = load_rule_file_with_yaml(&Arc::new(SourceFile::new("r.yml", text)));
+        assert!(loaded.documents.is_empty());
+        let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(
             codes,
-            [
-                "missing-key",
-                "unknown-modifier",
-                "unknown-modifier",
-                "missing-key"
-            ]
+            ["unknown-modifier", "unknown-modifier", "missing-key"]
         );
-        let help = diagnostics.iter().nth(1).unwrap().help.clone().unwrap();
+        // The missing title is a finding on metadata: reported, but it alone would not keep
+        // the rule from compiling.
+        let metadata: Vec<_> = loaded.metadata.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(metadata, ["missing required key `title`"]);
+        let help = loaded
+            .diagnostics
+            .iter()
+            .next()
+            .unwrap()
+            .help
+            .clone()
+            .unwrap();
         assert!(help.contains("contains"), "{help}");
+    }
+
+    #[test]
+    fn metadata_findings_leave_the_rule_loaded() {
+        let text = "title:\nreferences: https://example.org/x\ntags:\nfalsepositives:\nlogsource: {product: windows}\ndetection:\n  sel:\n    A: x\n  condition: sel\n";
+        let loaded = load_rule_file_with_yaml(&Arc::new(SourceFile::new("r.yml", text)));
+        assert_eq!(loaded.documents.len(), 1);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let codes: Vec<_> = loaded.metadata.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["wrong-type"; 4]);
+        // A single reference written as a string: the fix makes it a list of one.
+        let fix = &loaded.metadata.iter().nth(1).unwrap().suggestions[0];
+        assert_eq!(fix.replacement, "[https://example.org/x]");
     }
 
     #[test]

@@ -147,6 +147,9 @@ pub enum SelectionBody {
     Keywords(Vec<Node>),
     /// A map (fields ANDed) or a list of maps (ORed).
     FieldMaps(Vec<FieldMap>),
+    /// Nothing under the name (`filter:` left empty): harmless while no condition uses it; the
+    /// lowering refuses a condition that does.
+    Empty,
 }
 
 /// One map of a selection: every matcher must hold.

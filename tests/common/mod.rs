@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod kql_engine;
 pub mod schema;
 pub mod spl_mutations;
 
@@ -158,4 +159,26 @@ pub fn assert_readme_section(marker: &str, table: &str, test: &str) {
             );
         }
     }
+}
+
+/// The arguments of `kusto-analyze.js` for a KQL profile: its tables as a schema file in `dir`
+/// (its custom tables included) and, for a profile that calls ASIM parsers, those parsers
+/// declared as functions (from `mappings/asim-parsers.json`), not as tables.
+pub fn oracle_schema_arguments(
+    profile: &siemc::mapping::Profile,
+    schema: &siemc::mapping::SentinelSchema,
+    dir: &Path,
+) -> Vec<PathBuf> {
+    let mut tables: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&schema.to_json()).unwrap();
+    for function in profile.functions {
+        tables.remove(*function);
+    }
+    let schema_file = dir.join(format!("{}.json", profile.name));
+    std::fs::write(&schema_file, serde_json::Value::Object(tables).to_string()).unwrap();
+    let mut arguments = vec![schema_file];
+    if !profile.functions.is_empty() {
+        arguments.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/asim-parsers.json"));
+    }
+    arguments
 }

@@ -101,6 +101,7 @@ fn is_plain_identifier(name: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !RESERVED.contains(&name.to_ascii_lowercase().as_str())
+        && !crate::query::kql::parse::is_reserved(name)
 }
 
 /// A column name: bare when it is a plain identifier, `['odd-name']` otherwise.
@@ -180,6 +181,15 @@ mod tests {
         assert_eq!(column("CommandLine"), "CommandLine");
         assert_eq!(column("cs-uri-query"), "['cs-uri-query']");
         assert_eq!(column("where"), "['where']");
+        // Found by fuzzing: a correlation's value field named `card` printed bare.
+        assert_eq!(column("card"), "['card']");
+    }
+
+    #[test]
+    fn every_word_the_validator_reserves_is_bracketed() {
+        for word in crate::query::kql::parse::RESERVED_WORDS {
+            assert!(column(word).starts_with("['"), "{word} printed bare");
+        }
         assert_eq!(
             property_path("DeviceDetail", &["trustType"]),
             "DeviceDetail.trustType"

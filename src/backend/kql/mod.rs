@@ -91,6 +91,12 @@ impl FieldExpr {
 
 /// How a target field reads in KQL: a column, or a property of a dynamic (or JSON string) column.
 fn field_expr(schema: &SentinelSchema, table: &str, name: &str) -> FieldExpr {
+    if let Some((column, data_name)) = name.split_once('/') {
+        return FieldExpr {
+            text: xml_data(column, data_name),
+            kind: FieldKind::String,
+        };
+    }
     let mut segments = name.split('.');
     let column = segments.next().unwrap_or(name);
     let properties: Vec<&str> = segments.collect();
@@ -118,6 +124,34 @@ fn field_expr(schema: &SentinelSchema, table: &str, name: &str) -> FieldExpr {
         text: literal::column(name),
         kind,
     }
+}
+
+/// The text of the `<Data Name="name">` element of an XML string column (SecurityEvent's
+/// `EventData`), its XML entities decoded, so that it compares exactly like a column would.
+/// An empty element (`<Data Name="name" />`) or a missing one reads as "".
+fn xml_data(column: &str, name: &str) -> String {
+    let element = format!("<Data Name=\"{name}\">([^<]*)</Data>");
+    let raw = format!(
+        "extract({}, 1, {})",
+        literal::string(&element),
+        literal::column(column)
+    );
+    // `&amp;` last: `&amp;lt;` is the text `&lt;`.
+    [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&apos;", "'"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(raw, |inner, (entity, text)| {
+        format!(
+            "replace_string({inner}, {}, {})",
+            literal::string(entity),
+            literal::string(text)
+        )
+    })
 }
 
 type Rendered = Result<String, Vec<Diagnostic>>;
@@ -285,8 +319,16 @@ impl Renderer<'_> {
                     (Position::EndsWith, false) => "endswith",
                     (Position::EndsWith, true) => "endswith_cs",
                 };
+                // A missing referenced value compares as "" (a string column holds "",
+                // `tostring(null)` is ""), which every `contains` / `startswith` / `endswith`
+                // matches; Sigma compares with a value that is there.
                 (
-                    format!("{} {operator} {}", field.as_string(), other.as_string()),
+                    format!(
+                        "(isnotempty({}) and {} {operator} {})",
+                        other.text,
+                        field.as_string(),
+                        other.as_string()
+                    ),
                     false,
                 )
             }

@@ -25,11 +25,11 @@ pub fn compile(
         ]);
     }
     let name = |field: &str| {
-        literal::eval_field(field).ok_or_else(|| {
+        literal::eval_field(field).map_err(|bad| {
             vec![
                 Diagnostic::error(
                     "unsupported-spl",
-                    format!("the field name `{field}` cannot be written in SPL"),
+                    format!("the field name `{field}` cannot be written in SPL (it contains `{bad}`, which a quoted SPL field name cannot hold)"),
                 )
                 .in_file(&plan.rule.file)
                 .at(plan.rule.kind.span, ""),
@@ -141,5 +141,22 @@ fn plain_name(name: &str) -> String {
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
+    // A column named `IN` or `not` would be read as an operator in `eval`, `by` and `fillnull`.
+    if literal::is_eval_keyword(&out) {
+        out.push('_');
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_name;
+
+    #[test]
+    fn group_columns_never_read_as_operators() {
+        assert_eq!(plain_name("IN"), "IN_");
+        assert_eq!(plain_name("not"), "not_");
+        assert_eq!(plain_name("c-ip"), "c_ip");
+        assert_eq!(plain_name("Index"), "Index");
+    }
 }

@@ -40,21 +40,51 @@ pub fn is_search_field(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+        && !is_eval_keyword(name)
+}
+
+/// Characters a single-quoted field name cannot hold safely: `'` ends the quoting, a
+/// backtick opens a macro call (Splunk expands macros inside single quotes; only double-quoted
+/// values are exempt, "Use search macros in searches"), `[ ]` delimit subsearches, and pipes,
+/// double quotes and backslashes are read by Splunk's passes over the whole search before eval
+/// parses the name. Parentheses are fine when balanced (W3C's `cs(User-Agent)`).
+const UNQUOTABLE_IN_FIELD: &[char] = &['\'', '`', '[', ']', '|', '"', '\\'];
+
+/// Words eval reads as operators in any case (Search Reference, "eval"): a field so named is
+/// quoted.
+const EVAL_KEYWORDS: &[&str] = &["AND", "OR", "XOR", "NOT", "LIKE", "IN"];
+
+/// Whether eval, `stats … by` and `fillnull` read `name` as an operator word.
+pub fn is_eval_keyword(name: &str) -> bool {
+    EVAL_KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name))
 }
 
 /// A field name in an eval/where expression: bare when simple, `'single-quoted'` otherwise.
-/// Returns `None` for a name that SPL cannot quote (it contains a single quote).
-pub fn eval_field(name: &str) -> Option<String> {
+/// Returns the offending character for a name SPL cannot quote ([`UNQUOTABLE_IN_FIELD`], or a
+/// parenthesis without its partner).
+pub fn eval_field(name: &str) -> Result<String, char> {
     let mut chars = name.chars();
     let simple = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !is_eval_keyword(name);
     if simple {
-        Some(name.to_string())
-    } else if name.contains('\'') {
-        None
-    } else {
-        Some(format!("'{name}'"))
+        return Ok(name.to_string());
     }
+    if let Some(bad) = name.chars().find(|c| UNQUOTABLE_IN_FIELD.contains(c)) {
+        return Err(bad);
+    }
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.checked_sub(1).ok_or(')')?,
+            _ => {}
+        }
+    }
+    if depth > 0 {
+        return Err('(');
+    }
+    Ok(format!("'{name}'"))
 }
 
 #[cfg(test)]
@@ -71,14 +101,25 @@ mod tests {
     #[test]
     fn field_names() {
         assert!(is_search_field("CommandLine"));
+        // The search command reads these as its operators (found by fuzzing).
+        assert!(!is_search_field("NOT"));
         assert!(is_search_field("properties.message"));
         // A hyphen could read as an operator: such fields are tested in `where`.
         assert!(!is_search_field("time-taken"));
         assert!(!is_search_field("Field Name"));
+        assert_eq!(eval_field("cs-uri-query").as_deref(), Ok("'cs-uri-query'"));
+        assert_eq!(eval_field("a'b"), Err('\''));
+        // Found by fuzzing (rule_load, compile_generated): a backtick would open a macro
+        // call, a bracket would unbalance the search.
+        assert_eq!(eval_field("T`rgetFilename"), Err('`'));
+        assert_eq!(eval_field(")"), Err(')'));
+        assert_eq!(eval_field("a(b"), Err('('));
+        assert_eq!(eval_field("NOT").as_deref(), Ok("'NOT'"));
+        assert_eq!(eval_field("like").as_deref(), Ok("'like'"));
         assert_eq!(
-            eval_field("cs-uri-query").as_deref(),
-            Some("'cs-uri-query'")
+            eval_field("cs(User-Agent)").as_deref(),
+            Ok("'cs(User-Agent)'")
         );
-        assert_eq!(eval_field("a'b"), None);
+        assert_eq!(eval_field("cs-uri-queryEe][Nains"), Err(']'));
     }
 }

@@ -96,11 +96,12 @@ fn wrap_search(expr: &Expr, text: String) -> String {
 /// An OR of equalities on one field, which renders as one `Field IN (...)`.
 fn is_single_in_list(expr: &Expr) -> bool {
     let Expr::Or(items) = expr else { return false };
-    let first = search_equality(&items[0]).map(|(f, _)| f);
-    first.is_some()
-        && items
-            .iter()
-            .all(|item| search_equality(item).map(|(f, _)| f) == first)
+    let Some(first) = items.first().and_then(search_equality).map(|(f, _)| f) else {
+        return false;
+    };
+    items
+        .iter()
+        .all(|item| search_equality(item).map(|(f, _)| f) == Some(first))
 }
 
 /// The search-language form of a whole expression, when every part of it can be expressed
@@ -283,9 +284,9 @@ impl Renderer<'_> {
     }
 
     fn field(&self, name: &str, predicate: &Predicate) -> Result<String, Vec<Diagnostic>> {
-        literal::eval_field(name).ok_or_else(|| {
+        literal::eval_field(name).map_err(|bad| {
             vec![
-                Diagnostic::error("unsupported-spl", format!("the field name `{name}` cannot be written in SPL (it contains a single quote)"))
+                Diagnostic::error("unsupported-spl", format!("the field name `{name}` cannot be written in SPL (it contains `{bad}`, which a quoted SPL field name cannot hold)"))
                     .in_file(predicate.file(&self.rule.file))
                     .at(predicate.span, "")
                     .with_help("map the field to another name with --mapping"),

@@ -40,6 +40,15 @@ const MAX_OPERATOR_RUN: usize = 64;
 #[grammar = "../grammar/kql.pest"]
 struct KqlGrammar;
 
+/// The bare grammar's verdict on `text` (pest's message on failure), before any diagnosis: for
+/// `tests/parser_budget.rs`, which bounds the grammar's work with pest's call limit.
+#[doc(hidden)]
+pub fn grammar_verdict(text: &str) -> Result<(), String> {
+    KqlGrammar::parse(Rule::query, text)
+        .map(|_| ())
+        .map_err(|error| error.variant.message().into_owned())
+}
+
 /// Names of the tabular operators, for "did you mean" help.
 pub const QUERY_OPERATORS: &[&str] = &[
     "where",
@@ -113,7 +122,7 @@ const STRING_OPERATORS: &[&str] = &[
 /// Keywords that Microsoft's parser does not accept as names without brackets (`['first']`);
 /// from its keyword table (Kusto.Language 12.4.1), minus `kind`, `withsource` and `with_source`,
 /// which it reads as names where a name is expected. Sorted, for binary search.
-const RESERVED_WORDS: &[&str] = &[
+pub(crate) const RESERVED_WORDS: &[&str] = &[
     "__contextual_datatable",
     "__id",
     "accumulate",
@@ -294,7 +303,8 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "where",
 ];
 
-fn is_reserved(word: &str) -> bool {
+/// Whether Microsoft's parser refuses `word` as a bare name (the backend brackets these).
+pub fn is_reserved(word: &str) -> bool {
     RESERVED_WORDS.binary_search(&word).is_ok()
 }
 

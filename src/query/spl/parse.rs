@@ -13,6 +13,15 @@ use pest::iterators::Pair;
 #[grammar = "../grammar/spl.pest"]
 struct SplParser;
 
+/// The bare grammar's verdict on `text` (pest's message on failure), before any diagnosis: for
+/// `tests/parser_budget.rs`, which bounds the grammar's work with pest's call limit.
+#[doc(hidden)]
+pub fn grammar_verdict(text: &str) -> Result<(), String> {
+    SplParser::parse(Rule::query, text)
+        .map(|_| ())
+        .map_err(|error| error.variant.message().into_owned())
+}
+
 /// A syntax error: where, and what the parser expected there.
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
