@@ -168,14 +168,14 @@ impl Compiler {
     }
 
     /// The map and backend stages for a rule already lowered (the linter lowers once for
-    /// all targets).
+    /// all targets): the query and the warnings and notes `compile` prints with it.
     pub fn compile_lowered(
         &self,
         rule: &Rule,
         lowered: &ir::LoweredRule,
-    ) -> Result<String, Vec<Diagnostic>> {
+    ) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
         self.compile_lowered_with_source(rule, lowered)
-            .map(|compiled| compiled.query)
+            .map(|compiled| (compiled.query, compiled.notes))
     }
 
     fn compile_lowered_with_source(

@@ -131,6 +131,10 @@ enum Command {
         /// Built-in profile (repeatable, one per target; see `siemc profiles`).
         #[arg(long = "profile", value_name = "NAME")]
         profiles: Vec<String>,
+        /// Accept fields a profile cannot place, as `compile --allow-unmapped` emits them: their
+        /// `unmapped-field` findings become warnings.
+        #[arg(long)]
+        allow_unmapped: bool,
     },
     /// The built-in profiles: where each places the log sources and what it needs; with NAME,
     /// every log source of that profile and its table or base search.
@@ -338,10 +342,11 @@ fn main() -> ExitCode {
             mappings,
             filters,
             profiles,
+            allow_unmapped,
         } => cli::check::run(&cli::check::CheckArgs {
             profile: cli::ProfileChoice {
                 names: profiles,
-                allow_unmapped: false,
+                allow_unmapped,
             },
             paths,
             targets: match target {

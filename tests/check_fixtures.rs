@@ -47,6 +47,10 @@ const WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "no rule reaches it: lowering turns every keyword into a text match, the only KQL limit left",
     ),
     (
+        "test-failed",
+        "runs `siemc test`'s code on the saved file, which the command line's check does: tests/one_verdict.rs (test_case_typo.yml)",
+    ),
+    (
         "regex-unsupported-spl",
         "PCRE2 accepts everything regex-syntax parses except look-behinds of unbounded length, which RE2 rejects first: regex_rejected_by_pcre_only below",
     ),

@@ -96,6 +96,15 @@ fn compile_corpus(compiler: &Compiler, paths: &[PathBuf]) -> Figures {
             if diagnostic.code == "custom-table" {
                 figures.custom_table_queries += 1;
             }
+            if diagnostic.code == "unmapped-field" {
+                // Every refusal says which built-in profiles can compile the rule, if any.
+                let help = diagnostic.help.as_deref().unwrap_or_default();
+                assert!(
+                    help.contains("profiles that place every field of this rule")
+                        || help.contains("no built-in profile places every field"),
+                    "{diagnostic:?}"
+                );
+            }
             if diagnostic.is_error() {
                 *figures.reasons.entry(reason(diagnostic)).or_default() += 1;
                 if !rule_codes.contains(&diagnostic.code) {
@@ -131,6 +140,9 @@ fn sentinel_profiles_compile_binder_clean_queries() {
     let dir = common::temp_dir("profiles-oracle");
     let mut report = Vec::new();
     let mut failures = Vec::new();
+    let mut table = String::from(
+        "| profile | compiled, binder-clean | refused | top reasons (each names the profiles that can compile the rule) |\n|---|---|---|---|\n",
+    );
     for profile in siemc::mapping::profile::PROFILES
         .iter()
         .filter(|p| p.target == Target::Kql)
@@ -167,6 +179,26 @@ fn sentinel_profiles_compile_binder_clean_queries() {
             top_reasons(&figures.reasons, 12)
         ));
         println!("{}", report.last().unwrap());
+        let mut sorted: Vec<(&String, &usize)> = figures.reasons.iter().collect();
+        sorted.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let reasons: Vec<String> = sorted
+            .iter()
+            .take(5)
+            .map(|(reason, n)| {
+                let reason = reason.trim_start_matches("[unmapped-field] ");
+                format!("{} {n}", reason.replace('|', "\\|"))
+            })
+            .collect();
+        table.push_str(&format!(
+            "| `{}` | {} of {} ({:.1}%) | {} ({:.1}%) | {} |\n",
+            profile.name,
+            clean,
+            figures.rules,
+            share * 100.0,
+            figures.rules - figures.compiled.len(),
+            (figures.rules - figures.compiled.len()) as f64 * 100.0 / figures.rules as f64,
+            reasons.join("; ")
+        ));
         if profile.name == "sentinel-xdr" {
             assert!(share >= XDR_MINIMUM_SHARE, "{}", report.join("\n"));
         }
@@ -177,6 +209,7 @@ fn sentinel_profiles_compile_binder_clean_queries() {
         failures.len(),
         failures.join("\n\n")
     );
+    common::assert_readme_section("kql-profile-refusals", &table, "conformance_profiles");
     let _ = Profile::names();
 }
 

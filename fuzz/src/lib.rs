@@ -98,6 +98,8 @@ fn linter() -> &'static Linter {
             mapping_files: Vec::new(),
             ignore: Vec::new(),
             profiles: Vec::new(),
+            allow_unmapped: false,
+            command_checks: false,
         })
         .expect("the built-in profiles load")
     })

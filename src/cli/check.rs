@@ -1,6 +1,6 @@
 //! `siemc check PATH... [--target kql|spl|all] [--format human|json|sarif|github]
 //! [--ignore CODE]... [--deny warnings] [--explain CODE] [--mapping FILE]... [--profile NAME]...
-//! [--filter FILE|DIR]...`
+//! [--filter FILE|DIR]... [--allow-unmapped]`
 //!
 //! Filter files (`--filter`, `filters = [...]` in `siemc.toml`) are checked with the rules and
 //! applied to them.
@@ -63,6 +63,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         targets: args.targets.clone(),
         mapping_files: args.mappings.clone(),
         ignore: args.ignore.clone(),
+        allow_unmapped: args.profile.allow_unmapped,
+        command_checks: true,
     }) {
         Ok(linter) => linter,
         Err(problems) => {

@@ -15,6 +15,7 @@
 //! same text is the rustdoc, the `siemc check --explain CODE` output, the SARIF rule help and
 //! the README table.
 
+pub mod commands;
 pub mod correlation;
 pub mod detection;
 pub mod filter;
@@ -42,6 +43,7 @@ pub enum Group {
     Targets,
     Correlation,
     Filter,
+    Commands,
 }
 
 impl Group {
@@ -54,6 +56,7 @@ impl Group {
             Group::Targets => "targets",
             Group::Correlation => "correlation",
             Group::Filter => "filter",
+            Group::Commands => "commands",
         }
     }
 }
@@ -139,6 +142,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static Lint> {
         .chain(targets::LINTS)
         .chain(correlation::LINTS)
         .chain(filter::LINTS)
+        .chain(commands::LINTS)
 }
 
 /// The check with this code.
@@ -202,6 +206,13 @@ pub struct LintOptions {
     /// The profile of a target (`--profile`, `siemc.toml`); a target not listed uses its
     /// default profile.
     pub profiles: Vec<&'static crate::mapping::Profile>,
+    /// `--allow-unmapped`: a field the profile cannot place is a warning, as `compile
+    /// --allow-unmapped` emits the query with a warning; otherwise an error, as `compile`
+    /// refuses the rule.
+    pub allow_unmapped: bool,
+    /// Also run what `export` and `test` run on each file, and report their errors and failing
+    /// tests (the command line's `check`; an editor checks unsaved text without them).
+    pub command_checks: bool,
 }
 
 /// The result of checking a set of files.
@@ -277,6 +288,11 @@ pub struct Linter {
     pipelines: Vec<targets::TargetPipeline>,
     targets: Vec<Target>,
     ignore: Vec<String>,
+    /// Codes reported as warnings whatever the catalogue says (`unmapped-field` under
+    /// `--allow-unmapped`).
+    downgraded: Vec<&'static str>,
+    /// The export and test verdicts (`LintOptions::command_checks`).
+    commands: Option<commands::CommandChecks>,
 }
 
 impl Linter {
@@ -291,7 +307,11 @@ impl Linter {
                 .copied()
                 .find(|p| p.target == *target)
                 .unwrap_or_else(|| crate::mapping::Profile::default_for(*target));
-            match targets::TargetPipeline::new(profile, &options.mapping_files) {
+            match targets::TargetPipeline::new(
+                profile,
+                &options.mapping_files,
+                options.allow_unmapped,
+            ) {
                 Ok(pipeline) => pipelines.push(pipeline),
                 Err(diagnostics) => errors.extend(diagnostics),
             }
@@ -299,10 +319,25 @@ impl Linter {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let commands = if options.command_checks {
+            let mappings: Vec<crate::mapping::Mapping> = pipelines
+                .iter()
+                .map(|p| p.compiler().mapping.clone())
+                .collect();
+            commands::CommandChecks::new(&mappings)
+        } else {
+            None
+        };
         Ok(Linter {
+            commands,
             pipelines,
             targets: options.targets.clone(),
             ignore: options.ignore.clone(),
+            downgraded: if options.allow_unmapped {
+                vec![targets::UNMAPPED_FIELD.code]
+            } else {
+                Vec::new()
+            },
         })
     }
 
@@ -312,6 +347,8 @@ impl Linter {
             targets: pipelines.iter().map(|p| p.target()).collect(),
             pipelines,
             ignore: Vec::new(),
+            downgraded: Vec::new(),
+            commands: None,
         }
     }
 
@@ -420,6 +457,10 @@ impl Linter {
                     filter::check_filter(sigma_filter, all_rules, &mut diagnostics);
                 }
             }
+        }
+        if let Some(checks) = &self.commands {
+            let verdicts = commands::check(checks, file, &loaded.documents, &diagnostics);
+            diagnostics.extend(verdicts);
         }
         report.diagnostics = diagnostics;
         report
@@ -552,7 +593,11 @@ impl Linter {
         outcome.io_error |= report.io_error;
         for diagnostic in &mut report.diagnostics {
             if let Some(lint) = find(diagnostic.code) {
-                diagnostic.severity = lint.severity;
+                diagnostic.severity = if self.downgraded.contains(&lint.code) {
+                    Severity::Warning
+                } else {
+                    lint.severity
+                };
             }
         }
         report

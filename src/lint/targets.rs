@@ -17,12 +17,12 @@ lints! { Targets;
     /// No mapping entry places the rule's log source in the target (no Sentinel table, no
     /// Splunk base search).
     ///
-    /// Why: the rule cannot be deployed to that target until a mapping says where its events
-    /// are. The rule itself may be fine, so this is a warning: add a `sources:` entry in a file
-    /// passed with `--mapping`, or check only the targets you deploy to (`--target`).
+    /// Why: `compile` refuses the rule for that target until a mapping says where its events
+    /// are, and `check` gives the same verdict: add a `sources:` entry in a file passed with
+    /// `--mapping`, or check only the targets you deploy to (`--target`, `siemc.toml`).
     ///
     /// Example: `logsource: {product: acme, service: vpn}` with only the built-in mappings.
-    UNMAPPED_LOGSOURCE = "unmapped-logsource", Warning;
+    UNMAPPED_LOGSOURCE = "unmapped-logsource", Error;
 
     /// A log source value (`product`, `category` or `service`) that no mapping of any profile
     /// and no name of Sigma's taxonomy knows: usually a misspelling (`proces_creation`).
@@ -33,6 +33,16 @@ lints! { Targets;
     ///
     /// Example: `logsource: {product: windows, category: proces_creation}`
     UNKNOWN_LOGSOURCE = "unknown-logsource", Error;
+
+    /// A condition every match needs contradicts what the log source's mapping entry already
+    /// selects: a rule under the Sysmon process source (`EventID == 1`) that says
+    /// `EventID: 4688`.
+    ///
+    /// Why: the query runs and never returns anything, so the rule is silently dead. Usually
+    /// the rule was written for another log source (the Security log's 4688) than it names.
+    ///
+    /// Example: `logsource: {product: windows, category: process_creation}` with `EventID: 4688`
+    NEVER_MATCHES = "never-matches", Warning;
 
     /// A value uses an `|expand` placeholder (`%admins%`) that the target's mapping does not
     /// define.
@@ -49,13 +59,14 @@ lints! { Targets;
     /// 2024 schema. The message names the table and its nearest columns.
     ///
     /// Why: Sentinel rejects a query that names an unknown column ("Failed to resolve scalar
-    /// expression"), so `siemc compile` refuses the rule for KQL (exit 1; `--allow-unmapped`
-    /// emits it with a warning). Map the field to the column holding the same data with
-    /// `fields:` in a file passed with `--mapping`, or choose another `--profile`.
+    /// expression"), so `siemc compile` refuses the rule for that profile (exit 1), and `check`
+    /// gives the same verdict; with `--allow-unmapped` both emit it with a warning. Map the
+    /// field to the column holding the same data with `fields:` in a file passed with
+    /// `--mapping`, or choose another `--profile` (the help names those that place the rule).
     ///
     /// Example: `Description: whoami` in a `{product: windows, category: image_load}` rule
     /// (DeviceImageLoadEvents records no version information of the loaded image).
-    UNMAPPED_FIELD = "unmapped-field", Warning;
+    UNMAPPED_FIELD = "unmapped-field", Error;
 
     /// Something in the rule that the KQL backend cannot express (e.g. a field name or a
     /// comparison KQL has no syntax for).
@@ -107,9 +118,11 @@ impl TargetPipeline {
     pub fn new(
         profile: &'static crate::mapping::Profile,
         mapping_files: &[PathBuf],
+        allow_unmapped: bool,
     ) -> Result<TargetPipeline, Vec<Diagnostic>> {
         let target = profile.target;
-        let mapping = Mapping::with_profile_files(profile, mapping_files)?;
+        let mut mapping = Mapping::with_profile_files(profile, mapping_files)?;
+        mapping.allow_unmapped = allow_unmapped;
         let validate: Validate = match target {
             Target::Kql => {
                 let options = kql::KqlCheckOptions::from_schema_file(None).map_err(|d| vec![d])?;
@@ -158,7 +171,12 @@ pub fn check(rule: &Rule, pipelines: &[TargetPipeline], out: &mut Vec<Diagnostic
                 d.code != super::regex::REGEX_UNSUPPORTED_KQL.code
                     && !(d.code == UNMAPPED_FIELD.code && in_a_filter(rule, d))
             })),
-            Ok(query) => validate(rule, pipeline, query, out),
+            Ok((query, notes)) => {
+                // What `compile` warns about with the query, `check` reports too (a custom
+                // table is the profile's design, not a finding).
+                out.extend(notes.into_iter().filter(|d| d.code != "custom-table"));
+                validate(rule, pipeline, query, out)
+            }
         }
     }
 }

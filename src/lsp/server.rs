@@ -93,6 +93,8 @@ pub fn serve(
         mapping_files: settings.mapping_files.clone(),
         ignore: Vec::new(),
         profiles: settings.profiles.clone(),
+        allow_unmapped: false,
+        command_checks: false,
     })?;
     let compilers = target_compilers(&settings)?;
     let mut server = Server {

@@ -8,6 +8,7 @@
 //! dynamic column) of the source's table in the profile's typed schema; a field that is not
 //! is an `unmapped-field` error (a warning with [`Mapping::allow_unmapped`]).
 
+mod contradiction;
 pub mod coverage;
 mod file;
 pub mod profile;
@@ -277,25 +278,41 @@ impl Mapping {
     }
 
     /// The target name of a Sigma field for a source entry: the entry's own name, then the
-    /// names for the entry's product (`product_fields`), then the names for every source.
+    /// names for the entry's product (`product_fields`), then the names for every source. A
+    /// field that none of them names and that is the Security-log spelling of a field of the
+    /// entry's taxonomy category (`NewProcessName` for `Image` in `process_creation`) gets
+    /// the taxonomy field's name: the same data, as the rule's author meant it.
     pub fn field_name(&self, entry: &SourceEntry, field: &str) -> String {
+        if let Some(target) = self.named_field(entry, field) {
+            return target;
+        }
+        match taxonomy_alias(entry, field) {
+            Some(sigma) => self
+                .named_field(entry, sigma)
+                .unwrap_or_else(|| sigma.to_string()),
+            None => field.to_string(),
+        }
+    }
+
+    /// The name the mapping gives `field` for `entry`, if it gives one.
+    fn named_field(&self, entry: &SourceEntry, field: &str) -> Option<String> {
         if let Some(target) = entry.fields.get(field) {
-            return target.clone();
+            return Some(target.clone());
         }
         if let Some((_, product)) = entry.logsource.iter().find(|(k, _)| *k == "product") {
             let product = product.to_ascii_lowercase();
             for file in self.files.iter().rev() {
                 if let Some(target) = file.product_fields.get(&product).and_then(|f| f.get(field)) {
-                    return target.clone();
+                    return Some(target.clone());
                 }
             }
         }
         for file in self.files.iter().rev() {
             if let Some(target) = file.fields.get(field) {
-                return target.clone();
+                return Some(target.clone());
             }
         }
-        field.to_string()
+        None
     }
 
     /// The `KEY=value` split of a field for a source entry (Sysmon's `Hashes`), if any. The
@@ -333,10 +350,55 @@ impl Mapping {
         let Some((_, entry)) = self.find_source(rule) else {
             return Err(vec![self.unplaced_logsource(rule)]);
         };
-        if entry.datamodel.is_some() && self.target == Target::Spl {
-            return self.map_to_datamodel(rule, lowered, entry);
+        let mapped = if entry.datamodel.is_some() && self.target == Target::Spl {
+            self.map_to_datamodel(rule, lowered, entry)
+        } else {
+            self.map_with_entry(rule, lowered, entry)
+        };
+        mapped.map_err(|errors| self.name_serving_profiles(rule, lowered, errors))
+    }
+
+    /// A rule refused for data this profile has nowhere (`unmapped-field`): the help of each
+    /// such error names the built-in profiles of the target that place every field.
+    fn name_serving_profiles(
+        &self,
+        rule: &Rule,
+        lowered: &LoweredRule,
+        mut errors: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        if !errors.iter().any(|d| d.code == "unmapped-field") {
+            return errors;
         }
-        self.map_with_entry(rule, lowered, entry)
+        let serving: Vec<String> = profile::PROFILES
+            .iter()
+            .filter(|p| p.target == self.target && !std::ptr::eq(*p, self.profile))
+            .filter(|p| {
+                let other = Mapping::for_profile(p);
+                other.find_source(rule).is_some_and(|(_, entry)| {
+                    if entry.datamodel.is_some() && other.target == Target::Spl {
+                        other.map_to_datamodel(rule, lowered, entry).is_ok()
+                    } else {
+                        other.map_with_entry(rule, lowered, entry).is_ok()
+                    }
+                })
+            })
+            .map(|p| format!("`{}`", p.name))
+            .collect();
+        let verdict = if serving.is_empty() {
+            "no built-in profile places every field of this rule".to_string()
+        } else {
+            format!(
+                "profiles that place every field of this rule: {} (--profile)",
+                serving.join(", ")
+            )
+        };
+        for error in errors.iter_mut().filter(|d| d.code == "unmapped-field") {
+            error.help = Some(match error.help.take() {
+                Some(help) => format!("{help}; {verdict}"),
+                None => verdict.clone(),
+            });
+        }
+        errors
     }
 
     /// Why no entry serves the rule's log source: a value that no mapping and no Sigma taxonomy
@@ -595,6 +657,12 @@ impl Mapping {
         if !errors.is_empty() {
             return Err(errors);
         }
+        notes.extend(contradiction::never_matches(
+            rule,
+            entry,
+            self.target,
+            &expr,
+        ));
         if let Some(custom) = entry.table.as_deref().and_then(|t| self.custom_table(t)) {
             notes.push(
                 Diagnostic {
@@ -1092,4 +1160,27 @@ fn known_logsource_values(key: &str, files: &[MappingFile]) -> HashSet<String> {
         }
     }
     known
+}
+
+/// Security-log (event 4688) names of the `process_creation` taxonomy fields whose data is the
+/// same in every process-creation source (full paths, the command line, the hex logon id).
+const PROCESS_CREATION_ALIASES: &[(&str, &str)] = &[
+    ("NewProcessName", "Image"),
+    ("ParentProcessName", "ParentImage"),
+    ("TargetLogonId", "LogonId"),
+];
+
+/// The taxonomy name a rule's field stands for in `entry`'s category, if it is an alias.
+fn taxonomy_alias(entry: &SourceEntry, field: &str) -> Option<&'static str> {
+    let process_creation = entry
+        .logsource
+        .iter()
+        .any(|(key, value)| *key == "category" && value.eq_ignore_ascii_case("process_creation"));
+    if !process_creation {
+        return None;
+    }
+    PROCESS_CREATION_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == field)
+        .map(|(_, sigma)| *sigma)
 }
