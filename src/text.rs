@@ -1,19 +1,28 @@
 //! Small text helpers shared by several stages.
 
-/// Levenshtein distance between two strings (by characters).
+/// Edit distance between two strings (by characters): insertions, deletions, substitutions
+/// and swaps of two adjacent characters each count one (optimal string alignment), so the
+/// commonest typo, `levle` for `level`, is one edit away.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b_chars: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
-    let mut current = vec![0; b_chars.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for i in 0..a.len() {
         current[0] = i + 1;
-        for (j, cb) in b_chars.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        for j in 0..b.len() {
+            let substitution = previous[j] + usize::from(a[i] != b[j]);
+            let mut best = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                best = best.min(before[j - 1] + 1);
+            }
+            current[j + 1] = best;
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
-    previous[b_chars.len()]
+    previous[b.len()]
 }
 
 /// The candidate closest to `word`, if it is close enough to be a plausible misspelling.
@@ -39,6 +48,10 @@ mod tests {
     fn suggests_close_names_only() {
         let names = ["contains", "startswith", "endswith"];
         assert_eq!(closest("contians", names), Some("contains"));
+        // A swap of two letters is one typo.
+        assert_eq!(edit_distance("levle", "level"), 1);
+        assert_eq!(closest("levle", ["level", "title"]), Some("level"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(closest("zzz", names), None);
     }
 }

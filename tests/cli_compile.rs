@@ -101,6 +101,13 @@ fn a_bad_file_among_good_ones_exits_1_and_the_others_still_compile() {
     assert!(errors.contains("b_bad.yml:6:28"), "{errors}");
     assert!(errors.contains("error[undefined-selection]"), "{errors}");
     assert!(errors.contains("error[binary-file]"), "{errors}");
+    // The count at the end says how much of the run compiled.
+    assert!(
+        errors.trim_end().ends_with(
+            "compiled 2 queries from 3 rules in 4 files for spl (profile splunk): 2 errors, 0 warnings"
+        ),
+        "{errors}"
+    );
 }
 
 #[test]

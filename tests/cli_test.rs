@@ -182,3 +182,73 @@ fn shipped_rules_pass_their_tests() {
 fn missing_path_exits_2() {
     assert_eq!(siemc(&["test", "no/such/dir"]).status.code(), Some(2));
 }
+
+/// Summaries never undercount: a rule that does not load and an invalid case are tests in
+/// error, in the human summary, the per-rule line and JUnit's `errors`.
+#[test]
+fn broken_rules_and_invalid_cases_count_as_errors() {
+    let dir = temp_dir("undercount");
+    std::fs::write(
+        dir.join("rule.yml"),
+        RULE.replace("dir is quiet", "quiet").replace(
+            "match: true\n    event: {CommandLine: 'cmd.exe /c dir'}",
+            "macth: false\n    event: {CommandLine: 'cmd.exe /c dir'}",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("broken.yml"),
+        "title: broken\nlogsource: {product: windows}\ndetection:\n  sel:\n    A|contians: x\n  condition: sel\n",
+    )
+    .unwrap();
+    let output = siemc(&["test", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = common::stdout(&output);
+    assert!(
+        text.contains("3 tests: 1 passed, 0 failed, 2 errors"),
+        "{text}"
+    );
+    assert!(text.contains("Whoami (1 of 2 tests passed)"), "{text}");
+    // The misspelled key is named, with the fix.
+    let stderr = common::stderr(&output);
+    assert!(
+        stderr.contains("did you mean `match`? `macth` is not a test key"),
+        "{stderr}"
+    );
+    let junit = common::stdout(&siemc(&[
+        "test",
+        dir.to_str().unwrap(),
+        "--format",
+        "junit",
+    ]));
+    assert!(
+        junit.contains("<testsuites name=\"siemc test\" tests=\"3\" failures=\"0\" errors=\"2\">"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("file=\"") && junit.contains("broken.yml"),
+        "{junit}"
+    );
+}
+
+/// A directory without rule files is a usage error (exit 2) for every command, never a green
+/// run over nothing.
+#[test]
+fn an_empty_directory_is_a_usage_error_everywhere() {
+    let dir = temp_dir("empty-dir");
+    let path = dir.to_str().unwrap();
+    for args in [
+        vec!["test", path],
+        vec!["check", path],
+        vec!["compile", path, "--target", "kql"],
+        vec!["export", path, "--to", "splunk-conf"],
+    ] {
+        let output = siemc(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let shown = common::stderr(&output) + &common::stdout(&output);
+        assert!(
+            shown.contains("no rule files (*.yml, *.yaml) in this directory"),
+            "{args:?}: {shown}"
+        );
+    }
+}

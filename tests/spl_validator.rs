@@ -154,8 +154,10 @@ fn every_generated_spl_query_passes_the_validator() {
         for query in &outcome.queries {
             checked += 1;
             let file = Arc::new(SourceFile::new(&query.path, query.query.as_str()));
+            // Our own searches pass our own lint: no error and no warning (a leading wildcard
+            // that `contains` needs is a note).
             for diagnostic in check_query(&file, &SplCheckOptions::default()) {
-                if diagnostic.is_error() {
+                if diagnostic.severity != siemc::diagnostic::Severity::Info {
                     failures.push(render_human(&diagnostic, false));
                 }
             }

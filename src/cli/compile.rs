@@ -77,7 +77,16 @@ pub fn run(args: &CompileArgs) -> u8 {
     let (paths, path_problems) = collect_rule_paths(&args.paths);
     let mut any_error = false;
     let mut output_open = true;
+    let (mut queries, mut rules, mut errors, mut warnings) = (0usize, 0usize, 0usize, 0usize);
     compiler.compile_paths_each(&paths, |outcome| {
+        queries += outcome.queries.len();
+        rules += outcome.rules_seen;
+        errors += outcome.diagnostics.iter().filter(|d| d.is_error()).count();
+        warnings += outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Warning)
+            .count();
         // A comment line names each rule when there may be several (results arrive file by
         // file, so "several" is decided by the number of files, or of this file's queries).
         let several = paths.len() > 1 || outcome.queries.len() > 1;
@@ -93,6 +102,20 @@ pub fn run(args: &CompileArgs) -> u8 {
         report_to_stderr(&outcome.diagnostics);
     });
     report_to_stderr(&path_problems);
+    // The count at the end of a run over many files, or of one with problems.
+    if paths.len() > 1 || errors + warnings > 0 {
+        eprintln!(
+            "compiled {queries} {} from {rules} {} in {} {} for {} (profile {}): {errors} {}, {warnings} {}",
+            plural(queries, "query", "queries"),
+            plural(rules, "rule", "rules"),
+            paths.len(),
+            plural(paths.len(), "file", "files"),
+            target.name(),
+            compiler.mapping.profile.name,
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings"),
+        );
+    }
     if !path_problems.is_empty() {
         exit::USAGE
     } else if any_error || filter_problems.iter().any(Diagnostic::is_error) {
@@ -129,4 +152,8 @@ fn write_query(
         }
         OutputFormat::Query => writeln!(out, "{}", query.query),
     }
+}
+
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
 }

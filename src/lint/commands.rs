@@ -99,12 +99,26 @@ pub fn check(
         &checks.test_mapping,
         &Filters::default(),
     );
-    for diagnostic in run.diagnostics.into_iter().filter(Diagnostic::is_error) {
-        if !reported(&diagnostic) && is_new(&found, &diagnostic) {
-            found.push(diagnostic);
+    // A case in error because of a problem reported as a diagnostic (an invalid case, a rule
+    // that does not load or compile) is that diagnostic; one in error at run time is a failure.
+    let explained = |message: &str| {
+        run.diagnostics
+            .iter()
+            .any(|d| message.ends_with(&d.message))
+    };
+    let failing: Vec<_> = run
+        .results
+        .iter()
+        .filter(|r| {
+            r.status == Status::Fail || (r.status == Status::Error && !explained(&r.message))
+        })
+        .collect();
+    for diagnostic in run.diagnostics.iter().filter(|d| d.is_error()) {
+        if !reported(diagnostic) && is_new(&found, diagnostic) {
+            found.push(diagnostic.clone());
         }
     }
-    for result in run.results.iter().filter(|r| r.status != Status::Pass) {
+    for result in failing {
         let (span, label) = match case_span(documents, &result.rule_title, &result.test) {
             Some(span) => (span, "this test case"),
             None => (crate::diagnostic::Span::new(0, 0), "in this file"),

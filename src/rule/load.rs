@@ -29,7 +29,21 @@ pub fn collect_files(
     let mut problems = Vec::new();
     for input in inputs {
         if input.is_dir() {
+            let before = paths.len();
             walk_directory(input, wanted, &mut paths, &mut problems);
+            // An empty directory is almost always a wrong path: a green run would hide it.
+            if paths.len() == before {
+                problems.push(
+                    Diagnostic::error(
+                        "path-not-found",
+                        format!(
+                            "{}: no rule files (*.yml, *.yaml) in this directory",
+                            input.display()
+                        ),
+                    )
+                    .with_help("pass the directory that holds the rules"),
+                );
+            }
         } else if input.is_file() {
             paths.push(input.clone());
         } else {

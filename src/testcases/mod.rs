@@ -83,6 +83,9 @@ pub struct TestSuite {
     pub correlations: Vec<Box<CorrelationRule>>,
     /// Files of the rules that have no test case and feed no correlation (not kept).
     pub untested: Vec<String>,
+    /// Every rule document loaded: its file, span and title, to attribute a problem found in
+    /// it (an invalid test case) to the rule.
+    pub documents: Vec<(String, Span, String)>,
 }
 
 /// A correlation test: timestamped events and the alerts (group values) they must raise.
@@ -102,6 +105,9 @@ pub fn run_tests(
 ) -> (TestRun, Vec<Diagnostic>) {
     let mut run = TestRun::default();
     let (suite, usage_problems) = collect_rule_tests(paths, filters, &mut run.diagnostics);
+    // Problems found while loading (a rule that does not load, an invalid case); those found
+    // while running come with a result of their own.
+    let loading_problems = run.diagnostics.len();
     run.untested_rules = suite.untested.clone();
     let index = RuleIndex::from_parts(
         suite.rules.iter().map(|(r, _)| r.as_ref()),
@@ -130,6 +136,39 @@ pub fn run_tests(
     }
     for correlation in &suite.correlations {
         run_correlation(correlation, &index, mapping, &mut run);
+    }
+    // Every problem that keeps a rule or a case from running counts as a test in error, so
+    // the summaries (human, JSON, JUnit) never undercount: an invalid case under its rule, a
+    // rule that did not load under its file.
+    for diagnostic in run.diagnostics[..loading_problems]
+        .iter()
+        .filter(|d| d.is_error())
+    {
+        let path = diagnostic
+            .file
+            .as_ref()
+            .map(|f| f.display_path())
+            .unwrap_or_default();
+        let at = diagnostic.primary_span();
+        let title = at
+            .and_then(|at| {
+                suite.documents.iter().find(|(file, span, _)| {
+                    *file == path && span.start <= at.start && at.end <= span.end
+                })
+            })
+            .map_or_else(|| "(not loaded)".to_string(), |(_, _, title)| title.clone());
+        let line = diagnostic
+            .start_position()
+            .map_or(String::new(), |p| format!(" at line {}", p.line));
+        run.results.push(CaseResult {
+            path,
+            rule_id: None,
+            rule_title: title,
+            test: format!("{}{line}", diagnostic.code),
+            status: Status::Error,
+            message: diagnostic.message.clone(),
+            event: None,
+        });
     }
     (run, usage_problems)
 }
@@ -171,6 +210,7 @@ pub fn collect_rule_tests(
     let mut rules: Vec<RuleTests> = Vec::new();
     let mut correlations = Vec::new();
     let mut untested = Vec::new();
+    let mut loaded = Vec::new();
     for path in rule_files {
         let file = match rule::read_source(&path) {
             Ok(file) => file,
@@ -182,6 +222,21 @@ pub fn collect_rule_tests(
         let (documents, diagnostics) = rule::load_rule_file(&file);
         run.diagnostics.extend(diagnostics);
         let beside = beside_cases(&path, &mut run.diagnostics);
+        for document in &documents {
+            let (span, title) = match document {
+                RuleDocument::Detection(rule) => (rule.span, rule.title()),
+                RuleDocument::Correlation(correlation) => (
+                    correlation.span,
+                    correlation
+                        .meta
+                        .title
+                        .as_ref()
+                        .map_or("", |t| t.value.as_str()),
+                ),
+                RuleDocument::Filter(_) => continue,
+            };
+            loaded.push((file.display_path(), span, title.to_string()));
+        }
         for document in documents {
             match document {
                 RuleDocument::Detection(mut rule) => {
@@ -238,6 +293,7 @@ pub fn collect_rule_tests(
             rules,
             correlations,
             untested,
+            documents: loaded,
         },
         usage_problems,
     )
@@ -545,17 +601,40 @@ fn cases_from_list(
             });
         let event = item.get("event");
         match (expect, event) {
-            (Some(expect_match), Some(event)) if event.as_mapping().is_some() => cases.push(TestCase {
-                name,
-                expect_match,
-                events: vec![Event::Json(event.to_json())],
-            }),
-            _ => diagnostics.push(
-                Diagnostic::error("invalid-test", format!("test `{name}` needs `match: true|false` and an `event:` mapping"))
-                    .in_file(file)
-                    .at(item.span, "incomplete test")
-                    .with_help("write e.g. `- name: sign-in from a bad IP\\n  match: true\\n  event: {IPAddress: 203.0.113.5}`"),
-            ),
+            (Some(expect_match), Some(event)) if event.as_mapping().is_some() => {
+                cases.push(TestCase {
+                    name,
+                    expect_match,
+                    events: vec![Event::Json(event.to_json())],
+                })
+            }
+            _ => {
+                // A misspelled key (`macth:`) is the likely cause: point at it.
+                let misspelled =
+                    item.as_mapping()
+                        .unwrap_or_default()
+                        .iter()
+                        .find_map(|(key, _)| {
+                            let written = key.as_str()?;
+                            let meant = crate::text::closest(written, ["name", "match", "event"])?;
+                            (written != meant && item.get(meant).is_none())
+                                .then_some((key.span, written, meant))
+                        });
+                let diagnostic = Diagnostic::error(
+                    "invalid-test",
+                    format!("test `{name}` needs `match: true|false` and an `event:` mapping"),
+                )
+                .in_file(file);
+                diagnostics.push(match misspelled {
+                    Some((span, written, meant)) => diagnostic
+                        .at(span, format!("misspelled `{meant}`?"))
+                        .with_help(format!("did you mean `{meant}`? `{written}` is not a test key"))
+                        .with_rename(span, written, meant),
+                    None => diagnostic.at(item.span, "incomplete test").with_help(
+                        "write each case as `- {name: sign-in from a bad IP, match: true, event: {IPAddress: 203.0.113.5}}`",
+                    ),
+                });
+            }
         }
     }
     cases

@@ -420,14 +420,20 @@ impl<'a> Checker<'a> {
             ValueKind::Word | ValueKind::Quoted => {
                 let raw = self.slice(value.span);
                 let text = unquote(raw).unwrap_or(raw);
+                // A note, not a warning: a substring or suffix match (Sigma's `contains`,
+                // `endswith`; every generated search has them) has no faster exact form, so a
+                // search that means it is right; the note says what it costs.
                 if text.starts_with('*') && !text.trim_start_matches('*').is_empty() {
                     self.push(
-                        Diagnostic::warning(
-                            "leading-wildcard",
-                            "a value that starts with `*` makes Splunk scan every term of the index",
-                        )
+                        Diagnostic {
+                            severity: crate::diagnostic::Severity::Info,
+                            ..Diagnostic::error(
+                                "leading-wildcard",
+                                "a value that starts with `*` makes Splunk scan every term of the index",
+                            )
+                        }
                         .at(value.span, "leading wildcard")
-                        .with_help("searches are fastest with a fixed prefix; if the field is extracted, consider `| where like(...)` after a narrower search, or a data model"),
+                        .with_help("searches are fastest with a fixed prefix; where a substring match is what the search means (Sigma's `contains`), nothing faster is exact; otherwise narrow the search first, or use a data model"),
                     );
                 }
             }

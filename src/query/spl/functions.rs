@@ -257,25 +257,6 @@ pub fn stats_function(name: &str) -> Option<Arity> {
     None
 }
 
-/// Levenshtein distance, for "did you mean" suggestions over the short names of a catalogue.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            current.push(
-                (previous[j] + cost)
-                    .min(previous[j + 1] + 1)
-                    .min(current[j] + 1),
-            );
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 /// The closest name within a distance of 2 (or a third of the name's length).
 pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
@@ -285,7 +266,7 @@ pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
     }
     let limit = (lower.chars().count() / 3).max(2);
     candidates
-        .map(|c| (edit_distance(&lower, c), c))
+        .map(|c| (crate::text::edit_distance(&lower, c), c))
         // A misspelling that keeps the start of the name (`lenght` for `len`) counts too.
         .filter(|(d, c)| *d <= limit || (c.len() >= 3 && lower.starts_with(c)))
         .min_by_key(|(d, _)| *d)
