@@ -22,7 +22,8 @@ struct Cli {
 enum Command {
     /// Compile Sigma rules to queries, one per rule.
     Compile {
-        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        /// Rule files or directories (searched recursively for *.yml / *.yaml), or `-` for a rule
+        /// on standard input.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Query language to produce (implied by --profile).
@@ -79,6 +80,10 @@ enum Command {
         /// Directory to write into (one file per rule for Sentinel, savedsearches.conf for Splunk); default stdout.
         #[arg(short = 'o', long = "output", value_name = "DIR")]
         output: Option<PathBuf>,
+        /// With -o: replace files there that siemc export did not write (without it, such a file
+        /// is an error and nothing is written).
+        #[arg(long, requires = "output")]
+        force: bool,
         /// Extra mapping file (repeatable; later files win over earlier ones and the built-in mapping).
         #[arg(long = "mapping", value_name = "FILE")]
         mappings: Vec<PathBuf>,
@@ -102,7 +107,8 @@ enum Command {
     /// Lint rules: structure, metadata, detection logic, regular expressions, correlation
     /// rules; compile them for each target and validate the generated queries.
     Check {
-        /// Rule files or directories (searched recursively for *.yml / *.yaml).
+        /// Rule files or directories (searched recursively for *.yml / *.yaml), or `-` for a rule
+        /// on standard input.
         #[arg(required_unless_present = "explain")]
         paths: Vec<PathBuf>,
         /// Targets to compile for and check against.
@@ -212,6 +218,9 @@ enum QueryCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: DiagnosticFormatArg,
+        /// `--deny warnings`: warnings (an unknown table or column, ...) also fail (exit code 1).
+        #[arg(long, value_enum, value_name = "warnings")]
+        deny: Option<DenyArg>,
     },
 }
 
@@ -234,6 +243,7 @@ enum DiagnosticFormatArg {
     Json,
     Sarif,
     Github,
+    Junit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -367,7 +377,9 @@ fn main() -> ExitCode {
             schema,
             macros,
             format,
+            deny,
         }) => cli::query_check::run(&cli::query_check::QueryCheckArgs {
+            deny_warnings: deny.is_some(),
             language: match lang {
                 LangArg::Kql => cli::query_check::Language::Kql,
                 LangArg::Spl => cli::query_check::Language::Spl,
@@ -381,6 +393,7 @@ fn main() -> ExitCode {
             paths,
             to,
             output,
+            force,
             mappings,
             templates,
             filters,
@@ -388,6 +401,7 @@ fn main() -> ExitCode {
             profile,
             allow_unmapped,
         } => cli::export::run(&cli::export::ExportArgs {
+            force,
             profile: cli::ProfileChoice {
                 names: profile.into_iter().collect(),
                 allow_unmapped,
@@ -466,6 +480,7 @@ fn diagnostic_format(format: DiagnosticFormatArg) -> cli::DiagnosticFormat {
         DiagnosticFormatArg::Json => cli::DiagnosticFormat::Json,
         DiagnosticFormatArg::Sarif => cli::DiagnosticFormat::Sarif,
         DiagnosticFormatArg::Github => cli::DiagnosticFormat::Github,
+        DiagnosticFormatArg::Junit => cli::DiagnosticFormat::Junit,
     }
 }
 

@@ -497,3 +497,37 @@ fn cross_file_checks_while_streaming() {
     );
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// `--format junit`: a test case per checked file, failed with its errors, warnings in
+/// `system-out`, a clean file passed.
+#[test]
+fn junit_format_is_a_test_case_per_file() {
+    let output = siemc(&[
+        "check",
+        "tests/fixtures/check/clean.yml",
+        WARNING_FIXTURE,
+        ERROR_FIXTURE,
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let xml = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"siemc check\" tests=\"3\" failures=\"1\" errors=\"0\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("name=\"tests/fixtures/check/clean.yml\"/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"`hight` is not a valid `level`\" type=\"invalid-level\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<system-out>tests/fixtures/check/value-whitespace.yml:19:22: warning[value-whitespace]"
+        ),
+        "{xml}"
+    );
+}

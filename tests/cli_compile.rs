@@ -281,3 +281,25 @@ fn correlations_across_files_while_streaming() {
         );
     }
 }
+
+/// `-` reads a rule from standard input, for `compile` and `check` alike.
+#[test]
+fn a_rule_on_standard_input() {
+    let compiled = common::siemc_with_stdin(&["compile", "-", "--target", "spl"], GOOD);
+    assert_eq!(compiled.status.code(), Some(0), "{}", stderr(&compiled));
+    assert!(
+        stdout(&compiled).contains("whoami"),
+        "{}",
+        stdout(&compiled)
+    );
+    let checked = common::siemc_with_stdin(
+        &["check", "-"],
+        &GOOD.replace("condition: selection", "condition: selection and nothere"),
+    );
+    assert_eq!(checked.status.code(), Some(1));
+    assert!(
+        stdout(&checked).contains("<stdin>:"),
+        "{}",
+        stdout(&checked)
+    );
+}

@@ -55,3 +55,39 @@ fn bash_accepts_the_bash_script_and_completes_with_it() {
         "offered: {offered}"
     );
 }
+
+/// The script completes real values: `--profile` the built-in profiles, `check --explain` the
+/// check codes, `profiles NAME` the profiles (not file names).
+#[test]
+fn bash_completes_profiles_and_check_codes() {
+    let dir = temp_dir("completion-values");
+    let path = dir.join("siemc.bash");
+    std::fs::write(&path, siemc(&["completions", "bash"]).stdout).unwrap();
+    let offered = |words: &[&str]| {
+        let current = words.len() - 1;
+        let probe = format!(
+            "source {}\nCOMP_WORDS=({})\nCOMP_CWORD={current}\n_siemc siemc '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            path.display(),
+            words.join(" "),
+            words[current],
+            words[current - 1]
+        );
+        let run = Command::new("bash").args(["-c", &probe]).output().unwrap();
+        String::from_utf8_lossy(&run.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        offered(&["siemc", "compile", "--profile", "sentinel-"]),
+        ["sentinel-xdr", "sentinel-windows", "sentinel-asim"]
+    );
+    assert_eq!(
+        offered(&["siemc", "check", "--explain", "unknown-log"]),
+        ["unknown-logsource"]
+    );
+    assert_eq!(
+        offered(&["siemc", "profiles", "splunk"]),
+        ["splunk", "splunk-cim"]
+    );
+}

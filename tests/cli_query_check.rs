@@ -234,3 +234,76 @@ fn several_macro_files_are_merged_in_order() {
     assert_eq!(reversed.status.code(), Some(1), "{text}");
     assert!(text.contains("unknown-stats-function"), "{text}");
 }
+
+/// A record of a JSON Lines file is located in the file (line 2 is line 2, the column inside
+/// the line) when its query has no escape, and the human output names the record's id.
+#[test]
+fn json_lines_records_are_located_and_named() {
+    let dir = temp_dir("jsonl-positions");
+    let path = dir.join("queries.jsonl");
+    std::fs::write(
+        &path,
+        "{\"id\": \"good\", \"query\": \"SigninLogs | take 1\"}\n{\"id\": \"broken\", \"query\": \"SigninLogs | wher x\"}\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let human = siemc(&["query", "check", "--lang", "kql", path], None);
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.contains("query `broken`"), "{text}");
+    // `wher` starts at column 41 of line 2: 27 characters before the query, then 13 in it.
+    assert!(text.contains("queries.jsonl:2:41"), "{text}");
+    let github = siemc(
+        &[
+            "query", "check", "--lang", "kql", path, "--format", "github",
+        ],
+        None,
+    );
+    let text = String::from_utf8(github.stdout).unwrap();
+    assert!(text.contains("line=2,col=41"), "{text}");
+}
+
+/// `siemc compile --format json | siemc query check -`: the JSON records are read as queries.
+#[test]
+fn compiled_json_lines_on_stdin_are_checked() {
+    let compiled = Command::new(env!("CARGO_BIN_EXE_siemc"))
+        .args(["compile", "rules/", "--target", "kql", "--format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let records = String::from_utf8(compiled.stdout).unwrap();
+    assert!(records.lines().count() >= 10);
+    let checked = siemc(&["query", "check", "--lang", "kql", "-"], Some(&records));
+    assert_eq!(
+        checked.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+    let summary = String::from_utf8(checked.stderr).unwrap();
+    assert!(
+        summary.contains(&format!(
+            "checked {} KQL queries: 0 with errors",
+            records.lines().count()
+        )),
+        "{summary}"
+    );
+}
+
+/// An unknown column is a warning: exit 0, and exit 1 under `--deny warnings`.
+#[test]
+fn deny_warnings_fails_on_unknown_columns() {
+    let query = "SigninLogs | where NoSuchColumn == 1";
+    let plain = siemc(&["query", "check", "--lang", "kql", "-"], Some(query));
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(
+        String::from_utf8(plain.stdout)
+            .unwrap()
+            .contains("warning[kql-unknown-column]")
+    );
+    let denied = siemc(
+        &["query", "check", "--lang", "kql", "-", "--deny", "warnings"],
+        Some(query),
+    );
+    assert_eq!(denied.status.code(), Some(1));
+}

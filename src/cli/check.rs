@@ -75,7 +75,19 @@ pub fn run(args: &CheckArgs) -> u8 {
     // A broken siemc.toml is reported by the linter with the other results (exit code 2).
     let filter_paths =
         super::filter_paths(&args.paths, &args.filters).unwrap_or_else(|_| args.filters.clone());
-    let (mut paths, mut missing) = crate::rule::collect_rule_paths(&args.paths);
+    let stdin = match super::read_stdin_rules(&args.paths) {
+        Ok(stdin) => stdin,
+        Err(problem) => {
+            super::report_to_stderr(&[problem]);
+            return exit::USAGE;
+        }
+    };
+    let file_args: Vec<PathBuf> = args.paths.iter().filter(|p| *p != "-").cloned().collect();
+    let (mut paths, mut missing) = if file_args.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        crate::rule::collect_rule_paths(&file_args)
+    };
     let (filter_files, missing_filters) = crate::rule::collect_rule_paths(&filter_paths);
     missing.extend(missing_filters);
     let canonical = |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
@@ -85,7 +97,14 @@ pub fn run(args: &CheckArgs) -> u8 {
             .into_iter()
             .filter(|f| !known.contains(&canonical(f))),
     );
-    let outcome = linter.check_paths(&paths);
+    let mut outcome = linter.check_paths(&paths);
+    // `-`: a rule read from standard input, checked on its own (its tests need a saved file).
+    if let Some(file) = &stdin {
+        let piped = linter.check_source(file);
+        outcome.files += piped.files;
+        outcome.suppressed += piped.suppressed;
+        outcome.diagnostics.splice(0..0, piped.diagnostics);
+    }
     let mut diagnostics = missing;
     diagnostics.extend(outcome.config_problems.iter().cloned());
     diagnostics.extend(outcome.diagnostics.iter().cloned());
@@ -94,6 +113,18 @@ pub fn run(args: &CheckArgs) -> u8 {
         DiagnosticFormat::Sarif => {
             let describe = |code: &str| lint::find(code).map(|l| l.documentation());
             let _ = writeln!(stdout, "{}", render_sarif(&diagnostics, &describe));
+        }
+        // Every checked file is a test case, the clean ones passed.
+        DiagnosticFormat::Junit => {
+            let files: Vec<String> = paths
+                .iter()
+                .map(|p| crate::diagnostic::SourceFile::new(p, String::new()).display_path())
+                .collect();
+            let _ = write!(
+                stdout,
+                "{}",
+                crate::diagnostic::render_junit("siemc check", &files, &diagnostics)
+            );
         }
         format => write_diagnostics(&mut stdout, &diagnostics, format),
     }

@@ -74,11 +74,24 @@ pub fn run(args: &CompileArgs) -> u8 {
         }
     };
     report_to_stderr(&filter_problems);
-    let (paths, path_problems) = collect_rule_paths(&args.paths);
+    let stdin = match super::read_stdin_rules(&args.paths) {
+        Ok(stdin) => stdin,
+        Err(problem) => {
+            report_to_stderr(&[problem]);
+            return exit::USAGE;
+        }
+    };
+    let file_args: Vec<PathBuf> = args.paths.iter().filter(|p| *p != "-").cloned().collect();
+    let (paths, path_problems) = if file_args.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        collect_rule_paths(&file_args)
+    };
+    let inputs = paths.len() + usize::from(stdin.is_some());
     let mut any_error = false;
     let mut output_open = true;
     let (mut queries, mut rules, mut errors, mut warnings) = (0usize, 0usize, 0usize, 0usize);
-    compiler.compile_paths_each(&paths, |outcome| {
+    let mut handle = |outcome: crate::compile::CompileOutcome| {
         queries += outcome.queries.len();
         rules += outcome.rules_seen;
         errors += outcome.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -89,7 +102,7 @@ pub fn run(args: &CompileArgs) -> u8 {
             .count();
         // A comment line names each rule when there may be several (results arrive file by
         // file, so "several" is decided by the number of files, or of this file's queries).
-        let several = paths.len() > 1 || outcome.queries.len() > 1;
+        let several = inputs > 1 || outcome.queries.len() > 1;
         let mut stdout = std::io::stdout().lock();
         for query in &outcome.queries {
             if output_open && write_query(&mut stdout, args.format, target, query, several).is_err()
@@ -100,16 +113,21 @@ pub fn run(args: &CompileArgs) -> u8 {
         }
         any_error |= outcome.diagnostics.iter().any(Diagnostic::is_error);
         report_to_stderr(&outcome.diagnostics);
-    });
+    };
+    // `-`: a rule read from standard input, compiled first.
+    if let Some(file) = &stdin {
+        handle(compiler.compile_source(file));
+    }
+    compiler.compile_paths_each(&paths, &mut handle);
     report_to_stderr(&path_problems);
     // The count at the end of a run over many files, or of one with problems.
-    if paths.len() > 1 || errors + warnings > 0 {
+    if inputs > 1 || errors + warnings > 0 {
         eprintln!(
             "compiled {queries} {} from {rules} {} in {} {} for {} (profile {}): {errors} {}, {warnings} {}",
             plural(queries, "query", "queries"),
             plural(rules, "rule", "rules"),
-            paths.len(),
-            plural(paths.len(), "file", "files"),
+            inputs,
+            plural(inputs, "file", "files"),
             target.name(),
             compiler.mapping.profile.name,
             plural(errors, "error", "errors"),

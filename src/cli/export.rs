@@ -13,6 +13,8 @@ pub struct ExportArgs {
     pub format: ExportFormat,
     /// `-o DIR`; `None` writes to stdout.
     pub output: Option<PathBuf>,
+    /// `--force`: replace files in `-o DIR` that siemc export did not write.
+    pub force: bool,
     pub mappings: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
     /// Sigma filter files or directories (`--filter`).
@@ -49,7 +51,24 @@ pub fn run(args: &ExportArgs) -> u8 {
     let written: Result<(), Diagnostic> = match &args.output {
         Some(dir) => exporter
             .render_files(&outcome)
-            .and_then(|files| export::write_files(dir, &files)),
+            .and_then(|files| export::write_files(dir, &files, args.force))
+            .map(|paths| {
+                // What was written, so a run over a directory says where its output went.
+                for path in &paths {
+                    eprintln!("wrote {}", path.display());
+                }
+                eprintln!(
+                    "exported {} {} to {} {}",
+                    outcome.rules.len(),
+                    if outcome.rules.len() == 1 {
+                        "rule"
+                    } else {
+                        "rules"
+                    },
+                    paths.len(),
+                    if paths.len() == 1 { "file" } else { "files" }
+                );
+            }),
         None => exporter.render_stdout(&outcome).map(|text| {
             // Broken pipe (e.g. `| head`): nothing more can be written, nothing to report.
             let _ = std::io::stdout().lock().write_all(text.as_bytes());

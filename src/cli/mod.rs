@@ -13,7 +13,9 @@ pub mod query_check;
 pub mod schema;
 pub mod test;
 
-use crate::diagnostic::{Diagnostic, render_github, render_human, render_json_line, render_sarif};
+use crate::diagnostic::{
+    Diagnostic, render_github, render_human, render_json_line, render_junit, render_sarif,
+};
 use std::io::{IsTerminal, Write};
 
 /// Exit codes of every command.
@@ -41,6 +43,8 @@ pub enum DiagnosticFormat {
     Json,
     Sarif,
     Github,
+    /// JUnit XML: a test case per input file.
+    Junit,
 }
 
 /// Writes diagnostics as the result of a command (stdout), in the chosen format.
@@ -62,6 +66,8 @@ pub fn write_diagnostics(
         DiagnosticFormat::Github => diagnostics
             .iter()
             .try_for_each(|d| writeln!(out, "{}", render_github(d))),
+        // A test case per file the diagnostics name (`check` passes every checked file).
+        DiagnosticFormat::Junit => write!(out, "{}", render_junit("siemc", &[], diagnostics)),
     };
 }
 
@@ -218,4 +224,22 @@ pub fn load_filters(
         return Err(loaded.usage_problems);
     }
     Ok((loaded.filters, loaded.diagnostics))
+}
+
+/// The rule file read from standard input when `paths` holds `-` (`siemc compile -`,
+/// `siemc check -`), named `<stdin>` in diagnostics.
+pub fn read_stdin_rules(
+    paths: &[std::path::PathBuf],
+) -> Result<Option<std::sync::Arc<crate::diagnostic::SourceFile>>, Diagnostic> {
+    if !paths.iter().any(|p| p.as_os_str() == "-") {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|error| {
+        Diagnostic::error("io-error", format!("standard input: {error}"))
+            .with_help("rules are UTF-8 YAML")
+    })?;
+    Ok(Some(std::sync::Arc::new(
+        crate::diagnostic::SourceFile::new("<stdin>", text),
+    )))
 }

@@ -27,6 +27,8 @@ pub struct QueryCheckArgs {
     /// Macro files for SPL, in order (a later file's definition wins).
     pub macros: Vec<PathBuf>,
     pub format: DiagnosticFormat,
+    /// `--deny warnings`: a warning fails the run too.
+    pub deny_warnings: bool,
 }
 
 /// One query to validate: its id and its text as a source file (positions in the input file).
@@ -91,6 +93,8 @@ pub fn run(args: &QueryCheckArgs) -> u8 {
         return exit::USAGE;
     }
     let mut all_diagnostics: Vec<Diagnostic> = input_problems;
+    // Diagnostics already printed under their record's id (human format).
+    let mut printed: Vec<Diagnostic> = Vec::new();
     let mut stdout = std::io::stdout().lock();
     let mut queries_with_errors = 0;
     // Queries are independent: validate them on every core, report in input order.
@@ -128,6 +132,22 @@ pub fn run(args: &QueryCheckArgs) -> u8 {
                 return exit::USAGE;
             }
         }
+        // A record of a JSON Lines file is named by its id, which the diagnostics' file
+        // positions alone do not show.
+        if args.format == DiagnosticFormat::Human
+            && !diagnostics.is_empty()
+            && input.id != input.source.display_path()
+        {
+            let _ = writeln!(
+                stdout,
+                "query `{}` ({}):",
+                input.id,
+                input.source.display_path()
+            );
+            write_diagnostics(&mut stdout, &diagnostics, args.format);
+            printed.extend(diagnostics);
+            continue;
+        }
         all_diagnostics.extend(diagnostics);
     }
     match args.format {
@@ -154,7 +174,9 @@ pub fn run(args: &QueryCheckArgs) -> u8 {
             queries_with_errors
         );
     }
-    if queries_with_errors > 0 || all_diagnostics.iter().any(Diagnostic::is_error) {
+    let every = || all_diagnostics.iter().chain(&printed);
+    let denied = args.deny_warnings && every().any(|d| d.severity == Severity::Warning);
+    if queries_with_errors > 0 || every().any(Diagnostic::is_error) || denied {
         exit::INPUT_ERRORS
     } else {
         exit::OK
@@ -182,6 +204,12 @@ pub fn read_inputs(
     if !stdin_requested.is_empty() {
         let mut text = String::new();
         match std::io::stdin().read_to_string(&mut text) {
+            // `siemc compile --format json | siemc query check -`: JSON Lines records.
+            Ok(_) if text.trim_start().starts_with('{') => read_json_lines(
+                &Arc::new(SourceFile::new("<stdin>", text)),
+                &mut inputs,
+                &mut problems,
+            ),
             Ok(_) => inputs.push(QueryInput {
                 id: "-".to_string(),
                 source: Arc::new(SourceFile::new("<stdin>", text)),
@@ -268,11 +296,24 @@ fn read_json_lines(
             Some(other) if !other.is_null() => other.to_string(),
             _ => format!("{}:{}", file.display_path(), index + 1),
         };
-        // Positions inside a JSON string are reported relative to the query, as Microsoft's
-        // parser does; the file is named so the reader knows where to look.
+        // A query whose JSON string has no escape is the line's text as it is: positions are
+        // exact in the file. With escapes (`\n`, `\"`), positions stay relative to the query,
+        // as Microsoft's parser reports them, and the record's id says which one.
+        let written = serde_json::to_string(text).unwrap_or_default();
+        let key = ["\"query\"", "\"search\""]
+            .iter()
+            .find_map(|key| line.find(key))
+            .unwrap_or(0);
+        let origin = match line[key..].find(&written).map(|at| key + at) {
+            Some(at) if written.len() == text.len() + 2 => Origin {
+                lines_before: index,
+                indent: line[..at].chars().count() + 1,
+            },
+            _ => Origin::default(),
+        };
         inputs.push(QueryInput {
             id,
-            source: Arc::new(SourceFile::new(file.path(), text)),
+            source: Arc::new(SourceFile::excerpt(file.path(), text, origin)),
         });
     }
 }

@@ -1,6 +1,7 @@
 //! `siemc test PATH... [--format human|json|junit] [--mapping FILE]... [--profile NAME] [--filter FILE|DIR]...`
 
 use super::{exit, report_to_stderr};
+use crate::diagnostic::xml_escape;
 use crate::mapping::Target;
 use crate::testcases::{CaseResult, Status, TestRun, run_tests};
 use std::collections::BTreeMap;
@@ -130,25 +131,6 @@ fn human(run: &TestRun) -> String {
         passed + failed + errors,
         run.untested_rules.len()
     ));
-    out
-}
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
     out
 }
 

@@ -8,12 +8,14 @@
 mod render_github;
 mod render_human;
 mod render_json;
+mod render_junit;
 mod render_sarif;
 mod source;
 
 pub use render_github::render_github;
 pub use render_human::render_human;
 pub use render_json::{CheckJsonRecord, render_json_line};
+pub use render_junit::{render_junit, xml_escape};
 pub use render_sarif::render_sarif;
 pub use source::{LineColumn, Origin, SourceFile};
 

@@ -68,6 +68,26 @@ pub fn siemc(args: &[&str]) -> std::process::Output {
         .expect("siemc runs")
 }
 
+/// Runs the siemc binary from the crate root with `input` on standard input, without colour.
+pub fn siemc_with_stdin(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_siemc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("siemc runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(input.as_bytes())
+        .expect("siemc reads its input");
+    drop(stdin);
+    child.wait_with_output().expect("siemc finishes")
+}
+
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
