@@ -21,12 +21,43 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Runs siemc's own validator over a query it generated (DESIGN.md §6: every printed query has
 /// passed it). Only errors count: for KQL only syntax errors, since unknown columns in
 /// generated queries come from mapping files. A failure is a siemc bug, reported as such.
+/// A query longer than the validator reads (and than the SIEM takes) is the rule's size, not
+/// a siemc bug: a located `query-too-long` error that names the limit.
+pub(crate) fn validate_length(
+    target: Target,
+    file: &Arc<SourceFile>,
+    at: crate::diagnostic::Span,
+    query: &str,
+) -> Result<(), Vec<Diagnostic>> {
+    let limit = match target {
+        Target::Kql => kql_validator::parse::MAX_QUERY_BYTES,
+        Target::Spl => query::spl::MAX_QUERY_BYTES,
+    };
+    if query.len() <= limit {
+        return Ok(());
+    }
+    Err(vec![
+        Diagnostic::error(
+            "query-too-long",
+            format!(
+                "the {} query for this rule is {} bytes, over the {limit} bytes siemc validates (Sentinel and Splunk refuse far shorter ones)",
+                target.name(),
+                query.len()
+            ),
+        )
+        .in_file(file)
+        .at(at, "for this rule")
+        .with_help("split the rule, or move long value lists into a lookup or watchlist"),
+    ])
+}
+
 fn validate_generated(
     target: Target,
     file: &Arc<SourceFile>,
     at: crate::diagnostic::Span,
     query: String,
 ) -> Result<String, Vec<Diagnostic>> {
+    validate_length(target, file, at, &query)?;
     let generated = Arc::new(SourceFile::new(
         format!("<generated {}>", target.name()),
         query,

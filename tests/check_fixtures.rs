@@ -47,6 +47,10 @@ const WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "no rule reaches it: lowering turns every keyword into a text match, the only KQL limit left",
     ),
     (
+        "query-too-long",
+        "needs a value of megabytes, generated: tests/cli_compile.rs (a_megabyte_value_is_query_too_long)",
+    ),
+    (
         "test-failed",
         "runs `siemc test`'s code on the saved file, which the command line's check does: tests/one_verdict.rs (test_case_typo.yml)",
     ),

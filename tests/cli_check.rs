@@ -531,3 +531,38 @@ fn junit_format_is_a_test_case_per_file() {
         "{xml}"
     );
 }
+
+/// One pass reports everything: a rule without a condition (it cannot load) still gets every
+/// finding on its id, status, date and tags, not one per run.
+#[test]
+fn a_structural_error_does_not_hide_the_rest() {
+    let dir = temp_repo("one-pass");
+    let path = dir.join("rule.yml");
+    std::fs::write(
+        &path,
+        "title: t\nid: not-a-uuid\nstatus: bogus\ndate: 2024-13-45\ntags: [attack.t12, attack.Bad]\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image: x\n",
+    )
+    .unwrap();
+    let output = siemc(&["check", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let codes: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for code in [
+        "missing-key",
+        "invalid-id",
+        "invalid-status",
+        "invalid-date",
+        "invalid-attack-id",
+        "invalid-tag",
+    ] {
+        assert!(codes.iter().any(|c| c == code), "{code} missing: {codes:?}");
+    }
+}

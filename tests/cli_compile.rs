@@ -303,3 +303,65 @@ fn a_rule_on_standard_input() {
         stdout(&checked)
     );
 }
+
+/// 30,000 `not`s in a condition, in two files compiled on worker threads (2 MiB stacks): a
+/// query, never a stack overflow.
+#[test]
+fn a_long_run_of_nots_compiles() {
+    let dir = temp_dir("nots");
+    for name in ["a.yml", "b.yml"] {
+        std::fs::write(
+            dir.join(name),
+            GOOD.replace(
+                "condition: selection",
+                &format!("condition: {}selection", "not ".repeat(30_000)),
+            ),
+        )
+        .unwrap();
+    }
+    let output = siemc(&["compile", dir.to_str().unwrap(), "--target", "kql"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).matches("whoami").count(), 2);
+}
+
+/// A 4 MiB value: a located `query-too-long` error naming the limit, in compile and check,
+/// never a "siemc bug" report carrying the 4 MB query.
+#[test]
+fn a_megabyte_value_is_query_too_long() {
+    let dir = temp_dir("huge-value");
+    let path = dir.join("huge.yml");
+    std::fs::write(
+        &path,
+        GOOD.replace(
+            "'\\whoami.exe'",
+            &format!("'{}'", "x".repeat(4 * 1024 * 1024)),
+        ),
+    )
+    .unwrap();
+    let compiled = siemc(&["compile", path.to_str().unwrap(), "--target", "kql"]);
+    assert_eq!(compiled.status.code(), Some(1));
+    let errors = stderr(&compiled);
+    assert!(
+        errors.contains("error[query-too-long]"),
+        "{}",
+        &errors[..errors.len().min(2000)]
+    );
+    assert!(
+        errors.contains("over the 1048576 bytes siemc validates"),
+        "{}",
+        &errors[..errors.len().min(2000)]
+    );
+    assert!(
+        errors.len() < 100_000,
+        "the diagnostic carries the query: {} bytes",
+        errors.len()
+    );
+    let checked = siemc(&["check", path.to_str().unwrap(), "--format", "json"]);
+    let records = stdout(&checked);
+    assert!(
+        records.contains("\"code\":\"query-too-long\""),
+        "{}",
+        &records[..records.len().min(2000)]
+    );
+    assert!(!records.contains("internal-invalid-query") && !records.contains("query-rejected"));
+}

@@ -106,8 +106,13 @@ proptest! {
         prop_assert_eq!(kql::literal::parse_string(&kql_query[prefix.len()..]), Some(value.clone()));
 
         let spl_query = spl::compile(rule, &mapped, templates).unwrap();
-        if value.is_empty() || value.chars().any(char::is_control) {
-            // Control characters travel as `\x{..}` escapes of an exact, anchored regex.
+        if value.is_empty()
+            || value
+                .chars()
+                .any(|c| c.is_control() || siemc::text::is_bidi_control(c))
+        {
+            // Control and bidirectional characters travel as `\x{..}` escapes of an exact,
+            // anchored regex.
             let prefix = "index=main\n| where ";
             prop_assert!(spl_query.starts_with(prefix), "{spl_query}");
             let test = &spl_query[prefix.len()..];
@@ -115,7 +120,9 @@ proptest! {
                 "F=\"\"".to_string()
             } else {
                 let regex = Pattern::literal(value.as_str()).to_regex(true);
-                prop_assert!(!regex.chars().any(char::is_control));
+                prop_assert!(!regex
+                    .chars()
+                    .any(|c| c.is_control() || siemc::text::is_bidi_control(c)));
                 format!("match(F, {})", spl::literal::string(&regex))
             };
             prop_assert_eq!(test, expected);

@@ -2,6 +2,7 @@
 //! stdout and diagnostics to stderr, and returns the process exit code of DESIGN.md §2
 //! (0 all fine, 1 some input has errors, 2 usage or I/O error).
 
+pub mod args;
 pub mod check;
 pub mod compile;
 pub mod completions;

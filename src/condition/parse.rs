@@ -227,11 +227,14 @@ impl Builder<'_> {
                         inner = Some(self.build(child));
                     }
                 }
-                let mut condition = inner.expect("not_expr holds a primary");
-                for _ in 0..negations {
-                    condition = Condition::Not(Box::new(condition));
+                let condition = inner.expect("not_expr holds a primary");
+                // `not not x` is `x`: only the parity matters, so a run of 30,000 `not`s is one
+                // node, never a tree as deep as the run (which every later stage would recurse).
+                if negations % 2 == 1 {
+                    Condition::Not(Box::new(condition))
+                } else {
+                    condition
                 }
-                condition
             }
             Rule::group => {
                 let inner = pair.into_inner().next().expect("group holds an or_expr");
@@ -410,6 +413,21 @@ mod tests {
         assert_eq!(errors[0].code, "condition-too-deep");
         let ok = format!("{}a{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
         assert!(parse(&ok, &["a"]).is_ok());
+    }
+
+    /// 30,000 `not`s crashed compile and check with a stack overflow (every stage recursed once
+    /// per `not`): a run of them is its parity, one node deep.
+    #[test]
+    fn a_run_of_nots_is_its_parity() {
+        let odd = format!("{}a", "not ".repeat(30_001));
+        assert!(
+            matches!(parse(&odd, &["a"]).unwrap(), Condition::Not(inner) if matches!(*inner, Condition::Selection { .. }))
+        );
+        let even = format!("{}a", "not ".repeat(30_000));
+        assert!(matches!(
+            parse(&even, &["a"]).unwrap(),
+            Condition::Selection { .. }
+        ));
     }
 
     #[test]

@@ -22,9 +22,10 @@ pub fn render_github(diagnostic: &Diagnostic) -> String {
         }
     }
     properties.push(format!("title={}", escape_property(diagnostic.code)));
-    let mut message = diagnostic.message.clone();
+    // Control and bidirectional characters of rule text escaped, as in the human rendering.
+    let mut message = super::render_human::visible(&diagnostic.message);
     if let Some(help) = &diagnostic.help {
-        message.push_str(&format!("\nhelp: {help}"));
+        message.push_str(&format!("\nhelp: {}", super::render_human::visible(help)));
     }
     format!(
         "::{command} {}::{}",

@@ -220,12 +220,12 @@ impl Pattern {
     }
 }
 
-/// Escapes text for a regular expression; control characters become `\x{..}` so the pattern
-/// stays printable and means the same in RE2 and PCRE.
+/// Escapes text for a regular expression; control and bidirectional characters become `\x{..}`
+/// so the pattern stays printable and means the same in RE2 and PCRE.
 pub fn escape_regex(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() {
+        if c.is_control() || crate::text::is_bidi_control(c) {
             out.push_str(&format!("\\x{{{:x}}}", c as u32));
         } else if matches!(
             c,

@@ -109,6 +109,17 @@ lints! { Detection;
     /// Example: `CommandLine|wide: 'IEX'` (write `CommandLine|wide|base64offset|contains: 'IEX'`)
     ENCODING_NEEDS_BASE64 = "encoding-needs-base64", Error;
 
+    /// A value holds a bidirectional control character (U+202A-U+202E, U+2066-U+2069, U+200E,
+    /// U+200F, U+061C).
+    ///
+    /// Why: the character is invisible and reorders how the text around it is displayed (the
+    /// "Trojan Source" trick): the rule, and the query, read differently from what they match.
+    /// The queries carry it escaped (KQL `\u202e`, SPL a regex `\x{202e}`), never raw. If the
+    /// data really holds it, keep it and ignore this warning.
+    ///
+    /// Example: `CommandLine|contains: "invoice\u202Efdp.exe"`
+    BIDI_CONTROL = "bidi-control", Warning;
+
     /// `base64offset` of an empty value.
     ///
     /// Why: the empty text has no base64 fragment that appears in an encoded string, so there
@@ -235,6 +246,7 @@ pub fn check(rule: &Rule, out: &mut Vec<Diagnostic>) {
                     if let Some(text) = string_value(value) {
                         wildcard_checks(rule, value, text, out);
                     }
+                    bidi_check(rule, value, out);
                 }
             }
             SelectionBody::FieldMaps(maps) => {
@@ -306,6 +318,9 @@ fn string_value(node: &Node) -> Option<&str> {
 
 fn matcher_checks(rule: &Rule, matcher: &FieldMatcher, out: &mut Vec<Diagnostic>) {
     let file = &rule.file;
+    for value in &matcher.values {
+        bidi_check(rule, value, out);
+    }
     if let Some(all) = has(matcher, Modifier::All)
         && matcher.values.len() == 1
     {
@@ -700,4 +715,22 @@ fn keyword_like_field(
     } else {
         diagnostic
     });
+}
+
+/// [`BIDI_CONTROL`] for one value.
+fn bidi_check(rule: &Rule, value: &Node, out: &mut Vec<Diagnostic>) {
+    if string_value(value).is_some_and(|text| text.chars().any(crate::text::is_bidi_control)) {
+        out.push(
+            BIDI_CONTROL
+                .at(
+                    &rule.file,
+                    value.span,
+                    "this value holds an invisible bidirectional control character",
+                    "reorders how this text reads",
+                )
+                .with_help(
+                    "remove it unless the events really hold it; the queries carry it escaped",
+                ),
+        );
+    }
 }

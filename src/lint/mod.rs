@@ -429,6 +429,11 @@ impl Linter {
         for document in &loaded.yaml {
             structure::check_document(file, &document.root, &mut diagnostics);
         }
+        // A document that did not load (no condition, a broken selection) still gets its
+        // metadata checked: every finding in one run, not one per fix.
+        for meta in &loaded.unloaded {
+            metadata::check(file, meta, &mut diagnostics);
+        }
         for document in &loaded.documents {
             let meta = match document {
                 RuleDocument::Detection(rule) => &rule.meta,

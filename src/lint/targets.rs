@@ -84,6 +84,16 @@ lints! { Targets;
     /// Example: `"Field'Name": x` compiled for SPL.
     UNSUPPORTED_SPL = "unsupported-spl", Error;
 
+    /// The query generated from the rule is longer than siemc validates (1 MiB of KQL, 4 MiB of
+    /// SPL): a value list or a value of megabytes.
+    ///
+    /// Why: no SIEM runs such a query (Sentinel's analytic rules stop at 10,000 characters), and
+    /// siemc prints no query it has not validated. Split the rule, or move the values into a
+    /// lookup or watchlist.
+    ///
+    /// Example: `CommandLine|contains:` followed by 100,000 values.
+    QUERY_TOO_LONG = "query-too-long", Error;
+
     /// The KQL query generated from the rule does not pass siemc's KQL validator.
     ///
     /// Why: every query siemc prints must run in Sentinel unchanged; a rejected query is a
@@ -194,6 +204,14 @@ fn in_a_filter(rule: &Rule, diagnostic: &Diagnostic) -> bool {
 }
 
 fn validate(rule: &Rule, pipeline: &TargetPipeline, query: String, out: &mut Vec<Diagnostic>) {
+    let at = rule.meta.title.as_ref().map_or(rule.span, |t| t.span);
+    // Too long to validate: the same located error `compile` gives.
+    if let Err(mut errors) =
+        crate::compile::validate_length(pipeline.target(), &rule.file, at, &query)
+    {
+        out.append(&mut errors);
+        return;
+    }
     let target = pipeline.target();
     let source = Arc::new(SourceFile::new(
         format!("<{} query of {}>", target.name(), rule.file.display_path()),

@@ -175,12 +175,16 @@ pub struct LoadedFile {
     pub diagnostics: Diagnostics,
     /// Findings on metadata keys: the document still loads (the linter reports them).
     pub metadata: Diagnostics,
+    /// The metadata of documents that did not load (a structural error), so the linter can
+    /// still report every finding on it in the same run.
+    pub unloaded: Vec<Metadata>,
 }
 
 /// Like [`load_rule_file`], keeping the YAML tree of each document.
 pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
     let (documents, mut diagnostics) = yaml::load_documents(file);
     let mut metadata = Diagnostics::new();
+    let mut unloaded = Vec::new();
     let mut rules = Vec::new();
     // A document with a YAML-level error (e.g. a duplicate key) is ambiguous: report, never compile.
     let yaml_errors: Vec<Span> = diagnostics
@@ -200,13 +204,15 @@ pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
             file,
             diagnostics: Diagnostics::new(),
             metadata: Diagnostics::new(),
+            meta: None,
         };
         let loaded = loader.document(&document.root, document.index);
         let document_ok = !loader.diagnostics.has_errors();
         diagnostics.extend(loader.diagnostics);
         metadata.extend(loader.metadata);
-        if let (Some(rule), true) = (loaded, document_ok) {
-            rules.push(rule);
+        match (loaded, document_ok) {
+            (Some(rule), true) => rules.push(rule),
+            _ => unloaded.extend(loader.meta),
         }
     }
     LoadedFile {
@@ -214,6 +220,7 @@ pub fn load_rule_file_with_yaml(file: &Arc<SourceFile>) -> LoadedFile {
         yaml: documents,
         diagnostics,
         metadata,
+        unloaded,
     }
 }
 
@@ -222,6 +229,8 @@ struct DocumentLoader<'a> {
     diagnostics: Diagnostics,
     /// Findings on metadata keys, which do not keep the document from loading.
     metadata: Diagnostics,
+    /// The document's metadata as read, even when the document does not load.
+    meta: Option<Metadata>,
 }
 
 pub const METADATA_KEYS: &[&str] = &[
@@ -298,6 +307,8 @@ impl DocumentLoader<'_> {
                     .push((Spanned::new(key_text.to_string(), key.span), value.clone())),
             }
         }
+        // Kept for the linter, whatever happens to the rest of the document.
+        self.meta = Some(meta.clone());
         if let Some(correlation) = correlation_node {
             return self
                 .correlation(root, index, meta, correlation)

@@ -13,7 +13,14 @@ pub fn string(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{2028}' || c == '\u{2029}' => {
+            // Control characters, line separators and bidirectional controls (which would
+            // reorder how the query reads) as escapes.
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || crate::text::is_bidi_control(c) =>
+            {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -26,7 +33,10 @@ pub fn string(value: &str) -> String {
 /// A literal for a regular expression: verbatim `@"..."` (backslashes stay readable) unless the
 /// pattern holds characters that a verbatim literal cannot carry on one line.
 pub fn regex(pattern: &str) -> String {
-    if pattern.chars().any(|c| c.is_control()) {
+    if pattern
+        .chars()
+        .any(|c| c.is_control() || crate::text::is_bidi_control(c))
+    {
         return string(pattern);
     }
     format!("@\"{}\"", pattern.replace('"', "\"\""))

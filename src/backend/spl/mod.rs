@@ -22,6 +22,37 @@ pub fn compile(
     mapped: &MappedRule,
     templates: &Templates,
 ) -> Result<String, Vec<Diagnostic>> {
+    // A field name cannot be written with an escape: one that holds a bidirectional control
+    // (U+202E, ...) would reach the search as is and reorder how it reads ("Trojan Source").
+    // Values are fine: they travel as `\x{..}` escapes of a regex.
+    let hidden: Vec<Diagnostic> = mapped
+        .expr
+        .predicates()
+        .into_iter()
+        .filter(|p| {
+            let other = match &p.matcher {
+                Matcher::FieldRef { other, .. } => Some(other.as_str()),
+                _ => None,
+            };
+            p.field
+                .as_deref()
+                .into_iter()
+                .chain(other)
+                .any(|name| name.chars().any(crate::text::is_bidi_control))
+        })
+        .map(|p| {
+            Diagnostic::error(
+                "unsupported-spl",
+                "this field name holds a bidirectional control character (U+202A-U+202E, U+2066-U+2069, ...), which an SPL field name cannot escape",
+            )
+            .in_file(p.file(&rule.file))
+            .at(p.span, "invisible reordering character in the field name")
+            .with_help("map the field to another name with --mapping")
+        })
+        .collect();
+    if !hidden.is_empty() {
+        return Err(hidden);
+    }
     if let Some((datamodel, model, summariesonly)) = &mapped.source.datamodel {
         let condition = search_expr(&mapped.expr).unwrap_or_default();
         let context = minijinja::context! {
@@ -195,10 +226,9 @@ fn search_value(pattern: &Pattern) -> Option<String> {
     let mut out = String::from("\"");
     for part in &pattern.parts {
         match part {
-            // The search command has no escape for `*`; control characters are kept out of it.
-            PatternPart::Literal(text)
-                if text.contains('*') || text.chars().any(char::is_control) =>
-            {
+            // The search command has no escape for `*`; control and bidirectional characters
+            // (which it would carry raw) are kept out of it.
+            PatternPart::Literal(text) if text.contains('*') || text.chars().any(unprintable) => {
                 return None;
             }
             PatternPart::Literal(text) => {
@@ -312,7 +342,7 @@ impl Renderer<'_> {
         let test = match &predicate.matcher {
             Matcher::Text { pattern, cased } => match (pattern.as_literal(), cased) {
                 (Some(text), _) if text.is_empty() => format!("{field}=\"\""),
-                (Some(text), true) if !text.chars().any(char::is_control) => {
+                (Some(text), true) if !text.chars().any(unprintable) => {
                     format!("{field}={}", literal::string(&text))
                 }
                 _ => format!(
@@ -332,7 +362,20 @@ impl Renderer<'_> {
                 literal::string(&format!("(?i)^{value}$"))
             ),
             Matcher::Regex { pattern, flags } => {
-                format!("match({field}, {})", literal::string(&flags.apply(pattern)))
+                // A bidirectional control in the pattern as its `\x{..}` escape (same meaning
+                // in PCRE), never raw in the search.
+                let pattern: String = flags
+                    .apply(pattern)
+                    .chars()
+                    .map(|c| {
+                        if crate::text::is_bidi_control(c) {
+                            format!("\\x{{{:x}}}", c as u32)
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect();
+                format!("match({field}, {})", literal::string(&pattern))
             }
             Matcher::Cidr(cidr) => format!("cidrmatch({}, {field})", literal::string(&cidr.text)),
             // Null and existence tests are never null themselves: no guard needed.
@@ -394,4 +437,10 @@ impl Renderer<'_> {
             Ok(test)
         }
     }
+}
+
+/// A character the search command would carry raw and unseen: a control character, or a
+/// bidirectional control.
+fn unprintable(c: char) -> bool {
+    c.is_control() || crate::text::is_bidi_control(c)
 }
