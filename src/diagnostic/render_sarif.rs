@@ -84,9 +84,37 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// A relative URI for a path (forward slashes, no leading `./`, spaces and `%` escaped).
+/// The URI of a path: relative (forward slashes, no leading `./`) for a relative path, and a
+/// `file://` URI for an absolute one (SARIF 2.1.0, 3.10.2: an absolute path is no URI
+/// reference); spaces, `%` and `#` escaped.
 fn uri(path: &str) -> String {
     let path = path.replace('\\', "/");
     let path = path.strip_prefix("./").unwrap_or(&path);
-    path.replace('%', "%25").replace(' ', "%20")
+    let escaped = path
+        .replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('#', "%23");
+    if escaped.starts_with('/') {
+        format!("file://{escaped}")
+    } else if escaped.as_bytes().get(1) == Some(&b':') {
+        // A Windows drive path, `C:/rules/x.yml`.
+        format!("file:///{escaped}")
+    } else {
+        escaped
+    }
+}
+
+#[cfg(test)]
+mod uri_tests {
+    use super::uri;
+
+    #[test]
+    fn absolute_paths_are_file_uris() {
+        assert_eq!(uri("./rules/a b.yml"), "rules/a%20b.yml");
+        assert_eq!(
+            uri("/home/x/rules/r#1.yml"),
+            "file:///home/x/rules/r%231.yml"
+        );
+        assert_eq!(uri("C:\\rules\\r.yml"), "file:///C:/rules/r.yml");
+    }
 }
