@@ -56,7 +56,12 @@ pub fn run(args: &TestArgs) -> u8 {
     }
     let mut stdout = std::io::stdout().lock();
     let text = match args.format {
-        TestFormat::Human => human(&run),
+        TestFormat::Human => {
+            // Colour only on a terminal, and never with NO_COLOR (as the diagnostics).
+            let color = std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            human(&run, color)
+        }
         TestFormat::Json => run
             .results
             .iter()
@@ -87,12 +92,17 @@ fn by_rule(results: &[CaseResult]) -> BTreeMap<(String, String), Vec<&CaseResult
 
 /// One line per rule; under a failing rule, each failing test with its event and the predicate
 /// that decided it.
-fn human(run: &TestRun) -> String {
+fn human(run: &TestRun, color: bool) -> String {
     let mut out = String::new();
     let (mut passed, mut failed, mut errors) = (0, 0, 0);
     for ((path, title), cases) in by_rule(&run.results) {
         let bad: Vec<&&CaseResult> = cases.iter().filter(|c| c.status != Status::Pass).collect();
-        let label = if bad.is_empty() { "ok  " } else { "FAIL" };
+        let label = match (bad.is_empty(), color) {
+            (true, false) => "ok  ",
+            (false, false) => "FAIL",
+            (true, true) => "\x1b[1;32mok\x1b[0m  ",
+            (false, true) => "\x1b[1;31mFAIL\x1b[0m",
+        };
         out.push_str(&format!(
             "{label} {path}: {title} ({} of {} tests passed)\n",
             cases.len() - bad.len(),
@@ -179,4 +189,32 @@ fn junit(results: &[CaseResult]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(status: Status) -> TestRun {
+        TestRun {
+            results: vec![CaseResult {
+                path: "r.yml".into(),
+                rule_id: None,
+                rule_title: "Rule".into(),
+                test: "case".into(),
+                status,
+                message: "m".into(),
+                event: None,
+            }],
+            ..TestRun::default()
+        }
+    }
+
+    #[test]
+    fn ok_and_fail_are_coloured_on_a_terminal_only() {
+        assert!(human(&run(Status::Pass), true).starts_with("\x1b[1;32mok\x1b[0m   r.yml"));
+        assert!(human(&run(Status::Fail), true).starts_with("\x1b[1;31mFAIL\x1b[0m r.yml"));
+        assert!(human(&run(Status::Pass), false).starts_with("ok   r.yml"));
+        assert!(!human(&run(Status::Fail), false).contains('\x1b'));
+    }
 }
