@@ -5,7 +5,8 @@
 # a crash). Each run starts from the committed corpus (fuzz/corpus/<target>) and the working
 # corpus of earlier campaigns (fuzz/work/<target>, not committed), and writes new inputs into the
 # working corpus; crashes go into fuzz/artifacts/<target>.
-# One line per target goes to fuzz/campaign.log: runs, seconds, corpus size, crashes.
+# One line per target goes to fuzz/campaign.log: runs, seconds, execs/s, coverage (edges and
+# features), corpus size, crashes.
 #
 #   fuzz/campaign.sh 1800            # every target, 30 minutes each
 #   JOBS=4 fuzz/campaign.sh 60 rule_load condition
@@ -38,11 +39,16 @@ run_one() {
     "$binaries/$target" "work/$target" "corpus/$target" -artifact_prefix="artifacts/$target/" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 >"$log" 2>&1 || true
-    local runs crashes size
+    local runs crashes size elapsed speed coverage
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    # The last status line's coverage (edges) and features.
+    coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 | tr -d ':' | tr ' ' '=' \
+        | sed 's/cov=\([0-9]*\)=ft=\([0-9]*\)/cov=\1 ft=\2/' || true)
     crashes=$(find "artifacts/$target" -type f | wc -l)
     size=$(find "work/$target" -type f | wc -l)
-    echo "$(date -u +%FT%TZ) $target runs=$runs seconds=$((SECONDS - start)) corpus=$size artifacts=$crashes" \
+    elapsed=$((SECONDS - start))
+    echo "$(date -u +%FT%TZ) $target runs=$runs seconds=$elapsed execs_per_s=$speed ${coverage:-cov=?} corpus=$size artifacts=$crashes" \
         | tee -a campaign.log
 }
 
