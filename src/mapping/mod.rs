@@ -369,21 +369,15 @@ impl Mapping {
         if !errors.iter().any(|d| d.code == "unmapped-field") {
             return errors;
         }
-        let serving: Vec<String> = profile::PROFILES
-            .iter()
-            .filter(|p| p.target == self.target && !std::ptr::eq(*p, self.profile))
-            .filter(|p| {
-                let other = Mapping::for_profile(p);
-                other.find_source(rule).is_some_and(|(_, entry)| {
-                    if entry.datamodel.is_some() && other.target == Target::Spl {
-                        other.map_to_datamodel(rule, lowered, entry).is_ok()
-                    } else {
-                        other.map_with_entry(rule, lowered, entry).is_ok()
-                    }
-                })
+        let serving = self.other_profiles(|other| {
+            other.find_source(rule).is_some_and(|(_, entry)| {
+                if entry.datamodel.is_some() && other.target == Target::Spl {
+                    other.map_to_datamodel(rule, lowered, entry).is_ok()
+                } else {
+                    other.map_with_entry(rule, lowered, entry).is_ok()
+                }
             })
-            .map(|p| format!("`{}`", p.name))
-            .collect();
+        });
         let verdict = if serving.is_empty() {
             "no built-in profile places every field of this rule".to_string()
         } else {
@@ -399,6 +393,16 @@ impl Mapping {
             });
         }
         errors
+    }
+
+    /// The other built-in profiles of this target whose mapping `serves`, as `` `name` ``.
+    fn other_profiles(&self, serves: impl Fn(&Mapping) -> bool) -> Vec<String> {
+        profile::PROFILES
+            .iter()
+            .filter(|p| p.target == self.target && !std::ptr::eq(*p, self.profile))
+            .filter(|p| serves(&Mapping::for_profile(p)))
+            .map(|p| format!("`{}`", p.name))
+            .collect()
     }
 
     /// Why no entry serves the rule's log source: a value that no mapping and no Sigma taxonomy
@@ -434,12 +438,7 @@ impl Mapping {
             .with_scalar_replacement(value.span, nearest);
         }
         let origins: Vec<String> = self.files.iter().map(|f| f.file.display_path()).collect();
-        let serving: Vec<&str> = profile::PROFILES
-            .iter()
-            .filter(|p| p.target == self.target && !std::ptr::eq(*p, self.profile))
-            .filter(|p| Mapping::for_profile(p).find_source(rule).is_some())
-            .map(|p| p.name)
-            .collect();
+        let serving = self.other_profiles(|other| other.find_source(rule).is_some());
         let mut help = format!(
             "add the entry `- logsource: {}` with {} under `sources:` in a mapping file (`target: {}`) and pass it with --mapping; mappings searched: {}",
             logsource.describe(),
@@ -453,11 +452,7 @@ impl Mapping {
         if !serving.is_empty() {
             help = format!(
                 "the profiles {} place this log source (--profile); or {help}",
-                serving
-                    .iter()
-                    .map(|name| format!("`{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                serving.join(", ")
             );
         }
         Diagnostic::error(
@@ -748,25 +743,9 @@ impl Mapping {
         if self.allow_unmapped || self.is_placed(table, &target) {
             return Ok(target);
         }
-        let renamed = if target == field {
-            String::new()
-        } else {
-            format!(" (mapped to `{target}`)")
-        };
+        let renamed = renamed(field, &target);
         let column = target.split('.').next().unwrap_or(&target);
-        let nearest = self.schema.nearest_columns(table, column, 3);
-        let nearest = if nearest.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "nearest columns of `{table}`: {}; ",
-                nearest
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let nearest = self.nearest_columns_help(table, column);
         Err(Diagnostic::error(
             "unmapped-field",
             format!(
@@ -841,11 +820,7 @@ impl Mapping {
         if self.is_placed(table, target) || !placement.reported.insert(field.to_string()) {
             return;
         }
-        let renamed = if target == field {
-            String::new()
-        } else {
-            format!(" (mapped to `{target}`)")
-        };
+        let renamed = renamed(field, target);
         let column = target.split('.').next().unwrap_or(target);
         placement.unplaced.push(self.unmapped_field(
             rule,
@@ -859,6 +834,17 @@ impl Mapping {
         ));
     }
 
+    /// `nearest columns of `T`: `A`, `B`; ` (empty when the table has none close), the start of
+    /// an `unmapped-field` help.
+    fn nearest_columns_help(&self, table: &str, column: &str) -> String {
+        let nearest = self.schema.nearest_columns(table, column, 3);
+        if nearest.is_empty() {
+            return String::new();
+        }
+        let names: Vec<String> = nearest.iter().map(|c| format!("`{c}`")).collect();
+        format!("nearest columns of `{table}`: {}; ", names.join(", "))
+    }
+
     fn unmapped_field(
         &self,
         rule: &Rule,
@@ -867,19 +853,7 @@ impl Mapping {
         message: String,
         column: &str,
     ) -> Diagnostic {
-        let nearest = self.schema.nearest_columns(table, column, 3);
-        let nearest = if nearest.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "nearest columns of `{table}`: {}; ",
-                nearest
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let nearest = self.nearest_columns_help(table, column);
         let (file, span) = field_span(rule, field);
         Diagnostic::error("unmapped-field", message)
             .in_file(&file)
@@ -1183,4 +1157,13 @@ fn taxonomy_alias(entry: &SourceEntry, field: &str) -> Option<&'static str> {
         .iter()
         .find(|(alias, _)| *alias == field)
         .map(|(_, sigma)| *sigma)
+}
+
+/// ` (mapped to `target`)` when the mapping renamed `field`, for messages.
+fn renamed(field: &str, target: &str) -> String {
+    if target == field {
+        String::new()
+    } else {
+        format!(" (mapped to `{target}`)")
+    }
 }
