@@ -25,11 +25,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-/// A bidirectional control character: it reorders how the text around it is displayed
-/// without showing itself (the "Trojan Source" trick).
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+/// Bidirectional controls are defined with the renderers that escape them (the ground floor).
+pub use crate::diagnostic::is_bidi_control;
 
 /// The candidate closest to `word`, if it is close enough to be a plausible misspelling.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

@@ -13,7 +13,7 @@ mod render_sarif;
 mod source;
 
 pub use render_github::render_github;
-pub use render_human::render_human;
+pub use render_human::{is_bidi_control, render_human};
 pub use render_json::{CheckJsonRecord, render_json_line};
 pub use render_junit::{render_junit, xml_escape};
 pub use render_sarif::render_sarif;

@@ -16,6 +16,12 @@ const MAX_SHOWN: usize = 200;
 /// Characters shown on each side of the span in a long line.
 const CONTEXT: usize = 60;
 
+/// A bidirectional control character: it reorders how the text around it is displayed
+/// without showing itself (the "Trojan Source" trick).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A character as it may reach a terminal: a control character (ESC, BEL, ...) or a
 /// bidirectional control (U+202E, U+2066, ...: the "Trojan Source" reordering) is written as
 /// its escape, so rule text can neither drive the terminal nor reorder what the reader sees.
@@ -24,12 +30,7 @@ pub fn visible_char(c: char) -> std::borrow::Cow<'static, str> {
         '\t' => " ".into(),
         // A line break in a message is layout, not a terminal command.
         '\n' => "\n".into(),
-        // The same set as `text::is_bidi_control` (the ground floor imports nothing).
-        c if c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-        {
-            format!("\\u{{{:x}}}", c as u32).into()
-        }
+        c if c.is_control() || is_bidi_control(c) => format!("\\u{{{:x}}}", c as u32).into(),
         c => c.to_string().into(),
     }
 }
